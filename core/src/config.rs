@@ -1,0 +1,56 @@
+//! Configuration from the environment: the names shared by the SAM template, the local stack and the tests.
+//!
+//! AWS settings (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, ...) are read by `aws-config`
+//! itself; this module holds only the pipeline's own names.
+
+use crate::contract::Casing;
+
+/// Table name.
+pub const ENV_TABLE: &str = "CREATOROS_TABLE";
+/// Imports bucket.
+pub const ENV_BUCKET: &str = "CREATOROS_BUCKET";
+/// Ingest queue URL (S3 notifications and `reingest` commands).
+pub const ENV_INGEST_QUEUE_URL: &str = "CREATOROS_INGEST_QUEUE_URL";
+/// Ingest dead-letter queue URL.
+pub const ENV_INGEST_DLQ_URL: &str = "CREATOROS_INGEST_DLQ_URL";
+/// Insights queue URL (`rederive` commands).
+pub const ENV_INSIGHTS_QUEUE_URL: &str = "CREATOROS_INSIGHTS_QUEUE_URL";
+/// Insights dead-letter queue URL.
+pub const ENV_INSIGHTS_DLQ_URL: &str = "CREATOROS_INSIGHTS_DLQ_URL";
+/// Key casing: `none` (the contract, default) or `lower` (an app on ElectroDB's default casing).
+pub const ENV_KEY_CASING: &str = "CREATOROS_KEY_CASING";
+
+/// A setting is absent or malformed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    /// A variable holds a value that cannot be used.
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid {
+        /// Variable name.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Reads a required variable.
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(ConfigError::Missing(name)),
+    }
+}
+
+/// The key casing from [`ENV_KEY_CASING`], defaulting to the contract's `none`.
+pub fn key_casing() -> Result<Casing, ConfigError> {
+    match std::env::var(ENV_KEY_CASING) {
+        Err(_) => Ok(Casing::None),
+        Ok(v) => v.parse().map_err(|reason| ConfigError::Invalid {
+            name: ENV_KEY_CASING,
+            reason,
+        }),
+    }
+}

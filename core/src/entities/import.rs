@@ -1,0 +1,145 @@
+//! The pipeline's own entity: one record per ingested S3 object.
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::contract::{schema, ContractError, Entity, EntitySchema};
+use crate::ids::{ItemId, Month, WorkspaceId};
+
+/// Where an import stands. `processing` leads to one of the three final states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportStatus {
+    /// A worker holds the lease and is reading the object.
+    Processing,
+    /// Every row landed.
+    Completed,
+    /// Some rows landed, some were rejected.
+    Partial,
+    /// Nothing landed (unreadable object, unknown format, no valid row).
+    Failed,
+}
+
+impl ImportStatus {
+    /// True for the states an import never leaves on its own.
+    pub fn is_final(self) -> bool {
+        !matches!(self, ImportStatus::Processing)
+    }
+}
+
+/// A rejected row, located for a person to fix it.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowError {
+    /// 1-based physical line of the row in the file.
+    pub line: u64,
+    /// Header name of the offending column, if one cell is to blame.
+    pub column: Option<String>,
+    /// Why the row was refused.
+    pub reason: String,
+}
+
+/// Where a long import stopped, so a continuation reads on with a ranged GET.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkpoint {
+    /// Offset in the (decompressed) object of the first unread byte.
+    pub byte_offset: u64,
+    /// Physical line number of the first unread row.
+    pub line: u64,
+    /// The header row, as read.
+    pub header: Vec<String>,
+}
+
+/// One ingested object: its identity, progress and outcome.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Import {
+    /// The tenant named by the object key.
+    pub workspace_id: WorkspaceId,
+    /// Deterministic id from the object identity (bucket, key, version or ETag).
+    pub import_id: ItemId,
+    /// Month of `sourceTime` (the imports timeline).
+    pub month: Month,
+    /// Where the import stands.
+    pub status: ImportStatus,
+    /// Source bucket.
+    pub bucket: String,
+    /// Source object key (decoded).
+    pub key: String,
+    /// Source object version, when the bucket is versioned.
+    pub version_id: Option<String>,
+    /// Source object ETag.
+    pub etag: Option<String>,
+    /// Source object size in bytes.
+    pub size_bytes: Option<u64>,
+    /// When the source object was created (ISO timestamp): newer sources win.
+    pub source_time: String,
+    /// Detected format.
+    pub format: Option<String>,
+    /// Data rows read so far.
+    #[serde(default)]
+    pub rows_seen: u64,
+    /// Metric items written so far.
+    #[serde(default)]
+    pub rows_written: u64,
+    /// Rows rejected so far.
+    #[serde(default)]
+    pub rows_rejected: u64,
+    /// The first rejected rows (at most 20).
+    #[serde(default)]
+    pub errors: Vec<RowError>,
+    /// S3 key of the rejected rows file.
+    pub rejects_key: Option<String>,
+    /// Months the import wrote metrics for.
+    #[serde(default)]
+    pub months: Vec<Month>,
+    /// Progress of a long import.
+    pub checkpoint: Option<Checkpoint>,
+    /// Worker holding the lease.
+    pub lease_owner: Option<String>,
+    /// When the lease lapses (ISO timestamp).
+    pub lease_expires_at: Option<String>,
+    /// ISO timestamp.
+    pub started_at: Option<String>,
+    /// ISO timestamp.
+    pub finished_at: Option<String>,
+    /// ISO timestamp.
+    pub updated_at: Option<String>,
+    /// Optimistic-lock version, bumped by every write.
+    pub version: u64,
+}
+
+impl Entity for Import {
+    const SCHEMA: &'static EntitySchema = &schema::IMPORT;
+
+    fn check(&self) -> Result<(), ContractError> {
+        if self.errors.len() > Import::MAX_ERRORS {
+            return Err(ContractError::Inconsistent {
+                entity: "import",
+                reason: format!(
+                    "{} errors kept, at most {} allowed",
+                    self.errors.len(),
+                    Import::MAX_ERRORS
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Import {
+    /// How many row errors the record keeps; the rest are in the rejects file.
+    pub const MAX_ERRORS: usize = 20;
+}
+
+impl crate::repo::Versioned for Import {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+}

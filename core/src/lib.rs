@@ -1,0 +1,21 @@
+//! CreatorOS pipeline core: the domain shared by the ingest and insights workers.
+//!
+//! - [`ids`]: validated ids and calendar values, the only things allowed inside keys;
+//! - [`contract`]: the ElectroDB 3.x table contract (schemas, the one key codec);
+//! - [`entities`]: typed profile, plan, post, variant, draft, metric, insight, task and import;
+//! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
+//!   queries, batch writes that survive partial failure);
+//! - [`retry`]: backoff with jitter up to a cap;
+//! - [`config`]: the environment variable names shared by template, local stack and tests.
+//!
+//! Core has no Lambda dependency: handlers live in the worker crates and call into it.
+
+#![deny(clippy::all)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod contract;
+pub mod entities;
+pub mod ids;
+pub mod repo;
+pub mod retry;
