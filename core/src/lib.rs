@@ -6,7 +6,8 @@
 //! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
 //!   queries, batch writes that survive partial failure);
 //! - [`retry`]: backoff with jitter up to a cap;
-//! - [`config`]: the environment variable names shared by template, local stack and tests.
+//! - [`config`]: the environment variable names shared by template, local stack and tests;
+//! - [`triggers`]: the stream filter that decides which table changes start a derivation.
 //!
 //! Core has no Lambda dependency: handlers live in the worker crates and call into it.
 
@@ -19,3 +20,4 @@ pub mod entities;
 pub mod ids;
 pub mod repo;
 pub mod retry;
+pub mod triggers;

@@ -1,1 +1,19 @@
-//! placeholder
+//! CreatorOS infrastructure: everything that knows how the pipeline meets AWS, or imitates it locally.
+//!
+//! - [`resources`]: the one definition of the table, bucket, queues and notification;
+//! - [`bootstrap`]: creates them (idempotently) on the endpoints the SDK points at;
+//! - [`aws`]: SDK clients from the standard AWS environment;
+//! - [`electrodb`]: runs the app's ElectroDB contract model through node, to read what the workers wrote;
+//! - [`demo`]: the end-to-end demo behind `make demo`.
+//!
+//! The SAM template (`infra/template.yaml`) and the local stack script (`infra/scripts/stack.sh`) live beside
+//! this crate; tests check that the template and [`resources`] agree.
+
+#![deny(clippy::all)]
+#![warn(missing_docs)]
+
+pub mod aws;
+pub mod bootstrap;
+pub mod demo;
+pub mod electrodb;
+pub mod resources;

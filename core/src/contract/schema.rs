@@ -344,6 +344,9 @@ pub const METRIC: EntitySchema = EntitySchema {
         attr("followersGained", Number),
         attr("source", Str),
         attr("capturedAt", Str),
+        // Added by this contract: stamped by the ingest worker, absent on metrics the app writes, so the stream
+        // filter can tell an app edit (derive now) from an import row (derive once, when the import ends).
+        attr("importId", Str),
     ],
 };
 

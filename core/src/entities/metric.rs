@@ -46,6 +46,8 @@ pub struct Metric {
     pub source: Option<String>,
     /// When the numbers were captured (ISO timestamp).
     pub captured_at: Option<String>,
+    /// The import that wrote this item; absent when the app wrote it.
+    pub import_id: Option<String>,
 }
 
 impl Entity for Metric {

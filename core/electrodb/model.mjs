@@ -1,0 +1,282 @@
+// The creatoros table contract as an ElectroDB service: the app imports this, the pipeline's Rust codec
+// (core/src/contract) writes and reads the very same items, and `interop.mjs` lets the tests prove it.
+//
+//   import { makeService } from "@creatoros/table-contract";
+//   const { entities } = makeService({ client, table });            // casing "none": the contract
+//   const legacy = makeService({ client, table, casing: "default" }); // ElectroDB's lower-cased keys
+//
+// Keys use ElectroDB's own format ("$creatoros#attr_value", "$entity_1#attr_value..."), no custom templates.
+// Casing is "none" on every index: Clerk ids are case-sensitive, and lower-casing would merge two tenants
+// whose ids differ only in case. Ids that go into keys must match [A-Za-z0-9_-] (workspaces may also be
+// DEMO#<slug>): ElectroDB does not escape "#", so any other character could forge a key segment. The Rust
+// side enforces the rule on everything the pipeline writes; the app should enforce it on what it writes.
+import { Entity, Service } from "electrodb";
+
+export const SERVICE = "creatoros";
+export const PLATFORMS = ["linkedin", "x", "youtube", "rednote"];
+export const POST_STATUS = ["idea", "drafting", "review", "scheduled", "published"];
+export const TASK_STATUS = ["open", "done", "dismissed"];
+export const SEVERITY = ["info", "warning", "critical"];
+export const PLAN_STATUS = ["draft", "active", "archived"];
+export const IMPORT_STATUS = ["processing", "completed", "partial", "failed"];
+
+const text = (required = false) => ({ type: "string", ...(required ? { required: true } : {}) });
+const number = (required = false) => ({ type: "number", ...(required ? { required: true } : {}) });
+const strings = { type: "list", items: { type: "string" } };
+
+// Index definitions are written once; `keyed` applies the casing to both keys of an index.
+function keyed(casing, pk, sk, extra = {}) {
+  const cased = casing === "default" ? {} : { casing: "none" };
+  return {
+    ...extra,
+    pk: { field: pk[0], composite: pk[1], ...cased },
+    sk: { field: sk[0], composite: sk[1], ...cased },
+  };
+}
+
+export function schemas(casing = "none") {
+  const primary = (pk, sk) => keyed(casing, ["pk", pk], ["sk", sk]);
+  const gsi1 = (pk, sk) => keyed(casing, ["gsi1pk", pk], ["gsi1sk", sk], { index: "gsi1" });
+  const gsi2 = (pk, sk) => keyed(casing, ["gsi2pk", pk], ["gsi2sk", sk], { index: "gsi2" });
+  const model = (entity) => ({ entity, version: "1", service: SERVICE });
+
+  return {
+    profile: {
+      model: model("profile"),
+      attributes: {
+        workspaceId: text(true),
+        ownerId: text(true),
+        displayName: text(),
+        niche: text(),
+        timezone: text(),
+        platforms: strings,
+        createdAt: text(),
+        updatedAt: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], []),
+        byOwner: gsi1(["ownerId"], ["workspaceId"]),
+      },
+    },
+
+    plan: {
+      model: model("plan"),
+      attributes: {
+        workspaceId: text(true),
+        month: text(true),
+        theme: text(),
+        goals: strings,
+        cadence: {
+          type: "map",
+          properties: { linkedin: number(), x: number(), youtube: number(), rednote: number() },
+        },
+        status: { type: PLAN_STATUS },
+        notes: text(),
+        createdAt: text(),
+        updatedAt: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["month"]),
+        byMonth: gsi1(["workspaceId", "month"], []),
+      },
+    },
+
+    post: {
+      model: model("post"),
+      attributes: {
+        workspaceId: text(true),
+        postId: text(true),
+        status: { type: POST_STATUS, required: true },
+        month: text(true),
+        publishDate: text(true), // YYYY-MM-DD, or "" for an idea without a date
+        title: text(),
+        pillar: text(),
+        version: number(true),
+        tags: { type: "set", items: "string" },
+        createdAt: text(),
+        updatedAt: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["postId"]),
+        byMonth: gsi1(["workspaceId", "month"], ["publishDate", "postId"]),
+        byStatus: gsi2(["workspaceId", "status"], ["publishDate", "postId"]),
+      },
+    },
+
+    variant: {
+      model: model("variant"),
+      attributes: {
+        workspaceId: text(true),
+        postId: text(true),
+        platform: { type: PLATFORMS, required: true },
+        month: text(true),
+        status: { type: POST_STATUS },
+        hook: text(),
+        body: text(),
+        hashtags: strings,
+        scheduledAt: text(),
+        charCount: number(),
+        version: number(),
+        updatedAt: text(),
+        // Where the variant went live: analytics rows that name this id or link count for this post.
+        publishedId: text(),
+        publishedUrl: text(),
+      },
+      indexes: {
+        byPost: primary(["workspaceId"], ["postId", "platform"]),
+        byMonth: gsi1(["workspaceId", "month"], ["postId", "platform"]),
+        byPlatform: gsi2(["workspaceId", "platform"], ["month", "postId"]),
+      },
+    },
+
+    draft: {
+      model: model("draft"),
+      attributes: {
+        workspaceId: text(true),
+        postId: text(true),
+        platform: { type: PLATFORMS, required: true },
+        draftVersion: { type: "number", required: true, padding: { length: 4, char: "0" } },
+        month: text(true),
+        authorId: text(),
+        body: text(),
+        note: text(),
+        createdAt: text(),
+      },
+      indexes: {
+        byPost: primary(["workspaceId"], ["postId", "platform", "draftVersion"]),
+        byMonth: gsi1(["workspaceId", "month"], ["postId", "platform", "draftVersion"]),
+      },
+    },
+
+    metric: {
+      model: model("metric"),
+      attributes: {
+        workspaceId: text(true),
+        postId: text(true),
+        platform: { type: PLATFORMS, required: true },
+        date: text(true), // YYYY-MM-DD: cumulative totals as of this day
+        month: text(true), // YYYY-MM of date
+        impressions: number(),
+        likes: number(),
+        comments: number(),
+        shares: number(),
+        saves: number(),
+        clicks: number(),
+        views: number(),
+        watchTimeSeconds: number(),
+        followersGained: number(), // net: may be negative
+        source: text(),
+        capturedAt: text(),
+        // Set by the ingest worker only. A metric the app writes or edits must not carry it: its absence is
+        // what makes the insights worker re-derive the month at once.
+        importId: text(),
+      },
+      indexes: {
+        byPost: primary(["workspaceId"], ["postId", "platform", "date"]),
+        byMonth: gsi1(["workspaceId", "month"], ["date", "postId", "platform"]),
+        byPlatform: gsi2(["workspaceId", "platform"], ["date", "postId"]),
+      },
+    },
+
+    insight: {
+      model: model("insight"),
+      attributes: {
+        workspaceId: text(true),
+        insightId: text(true),
+        month: text(true),
+        kind: text(true),
+        severity: { type: SEVERITY, required: true },
+        title: text(),
+        body: text(),
+        evidence: {
+          type: "list",
+          items: {
+            type: "map",
+            properties: { postId: text(), platform: text(), metric: text(), value: number(), note: text() },
+          },
+        },
+        createdAt: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["month", "insightId"]),
+        byMonth: gsi1(["workspaceId", "month"], ["insightId"]),
+        bySeverity: gsi2(["workspaceId", "severity"], ["month", "insightId"]),
+      },
+    },
+
+    task: {
+      model: model("task"),
+      attributes: {
+        workspaceId: text(true),
+        taskId: text(true),
+        month: text(true),
+        status: { type: TASK_STATUS, required: true },
+        title: text(),
+        priority: number(),
+        sourceInsightId: text(),
+        assigneeId: text(),
+        dueDate: text(),
+        createdAt: text(),
+        updatedAt: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["taskId"]),
+        byMonth: gsi1(["workspaceId", "month"], ["taskId"]),
+        byStatus: gsi2(["workspaceId", "status"], ["month", "taskId"]),
+      },
+    },
+
+    // One record per ingested S3 object, written by the ingest worker; the app shows it as import history.
+    import: {
+      model: model("import"),
+      attributes: {
+        workspaceId: text(true),
+        importId: text(true),
+        month: text(true), // YYYY-MM of sourceTime
+        status: { type: IMPORT_STATUS, required: true },
+        bucket: text(true),
+        key: text(true),
+        versionId: text(),
+        etag: text(),
+        sizeBytes: number(),
+        sourceTime: text(true),
+        format: text(),
+        rowsSeen: number(),
+        rowsWritten: number(),
+        rowsRejected: number(),
+        errors: {
+          type: "list",
+          items: {
+            type: "map",
+            properties: { line: number(), column: text(), reason: text() },
+          },
+        },
+        rejectsKey: text(),
+        months: strings,
+        checkpoint: {
+          type: "map",
+          properties: { byteOffset: number(), line: number(), header: strings },
+        },
+        leaseOwner: text(),
+        leaseExpiresAt: text(),
+        startedAt: text(),
+        finishedAt: text(),
+        updatedAt: text(),
+        version: number(true),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["importId"]),
+        byMonth: gsi1(["workspaceId", "month"], ["importId"]),
+        byStatus: gsi2(["workspaceId", "status"], ["month", "importId"]),
+      },
+    },
+  };
+}
+
+/** The service over `table`. `casing`: "none" (the contract) or "default" (ElectroDB's lower-casing). */
+export function makeService({ client, table, casing = "none" }) {
+  const entities = Object.fromEntries(
+    Object.entries(schemas(casing)).map(([name, schema]) => [name, new Entity(schema, { client, table })]),
+  );
+  return new Service(entities, { client, table });
+}
