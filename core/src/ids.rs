@@ -38,7 +38,8 @@ impl InvalidValue {
 fn is_token(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Declares a `String` newtype whose only constructor is a validating parser, with serde going through it.
@@ -160,8 +161,11 @@ impl Day {
 
     /// The day as a `time::Date` (always succeeds: the constructor checked it).
     pub fn to_date(&self) -> time::Date {
-        time::Date::parse(&self.0, time::macros::format_description!("[year]-[month]-[day]"))
-            .expect("Day is validated on construction")
+        time::Date::parse(
+            &self.0,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .expect("Day is validated on construction")
     }
 
     /// Builds a day from a `time::Date` (only years 0000-9999 are representable).
@@ -226,13 +230,22 @@ mod tests {
         assert!(Day::parse("2025-13-01").is_err());
         assert!(Day::parse("2025-1-01").is_err());
         assert!(Day::parse("+2025-01-01").is_err());
-        assert_eq!(Day::parse("2025-03-31").unwrap().month().as_str(), "2025-03");
+        assert_eq!(
+            Day::parse("2025-03-31").unwrap().month().as_str(),
+            "2025-03"
+        );
     }
 
     #[test]
     fn months_roll_back_over_new_year() {
-        assert_eq!(Month::parse("2025-01").unwrap().previous().as_str(), "2024-12");
-        assert_eq!(Month::parse("2025-10").unwrap().previous().as_str(), "2025-09");
+        assert_eq!(
+            Month::parse("2025-01").unwrap().previous().as_str(),
+            "2024-12"
+        );
+        assert_eq!(
+            Month::parse("2025-10").unwrap().previous().as_str(),
+            "2025-09"
+        );
         assert!(Month::parse("2025-00").is_err());
         assert!(Month::parse("2025-1x").is_err());
     }

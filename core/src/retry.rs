@@ -114,7 +114,10 @@ mod tests {
         let delays: Vec<_> = std::iter::from_fn(|| s.next_delay()).collect();
         assert!(delays[0] >= Duration::from_millis(50) && delays[0] <= Duration::from_millis(150));
         // Capped at max_delay * (1 + randomization).
-        assert!(delays.iter().all(|d| *d <= Duration::from_millis(600)), "{delays:?}");
+        assert!(
+            delays.iter().all(|d| *d <= Duration::from_millis(600)),
+            "{delays:?}"
+        );
         assert!(delays[5] >= Duration::from_millis(200), "{delays:?}");
     }
 

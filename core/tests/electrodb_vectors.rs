@@ -159,7 +159,11 @@ fn query_key_conditions_match_for_every_index_and_both_casings() {
                         .query(schema, index, &given)
                         .unwrap_or_else(|e| panic!("{} {label} {shape}: {e}", case["id"]));
                     let what = format!("{} {label} {shape} {casing:?}", case["id"]);
-                    assert_eq!(got.expression(), expected["KeyConditionExpression"], "{what}");
+                    assert_eq!(
+                        got.expression(),
+                        expected["KeyConditionExpression"],
+                        "{what}"
+                    );
                     let values = &expected["ExpressionAttributeValues"];
                     let text = |v: &Value| match v {
                         Value::Object(_) => attr(v).as_s().unwrap().clone(),
@@ -175,11 +179,7 @@ fn query_key_conditions_match_for_every_index_and_both_casings() {
                             serde_json::from_value(expected["ExpressionAttributeNames"].clone())
                                 .unwrap();
                         assert_eq!(got.names(), names, "{what}");
-                        assert_eq!(
-                            index.index_name(),
-                            expected["IndexName"].as_str(),
-                            "{what}"
-                        );
+                        assert_eq!(index.index_name(), expected["IndexName"].as_str(), "{what}");
                     }
                     checked += 1;
                 }
@@ -187,7 +187,10 @@ fn query_key_conditions_match_for_every_index_and_both_casings() {
         }
     }
     // 47 cases, 2-3 indexes each, 2 query shapes, 2 casings.
-    assert!(checked > 47 * 2 * 2 * 2, "only {checked} conditions checked");
+    assert!(
+        checked > 47 * 2 * 2 * 2,
+        "only {checked} conditions checked"
+    );
 }
 
 /// Cases whose ids the contract refuses because they could forge a key segment (or are not ids at all).
@@ -275,7 +278,9 @@ fn schema_matches_electrodb_key_spec() {
             assert_eq!(ix["sk"], serde_json::json!(ours.sk), "{name} {label}");
         }
         for (attr_name, a) in entity["attributes"].as_object().unwrap() {
-            let ours = schema.attribute(attr_name).unwrap_or_else(|| panic!("{name}.{attr_name}"));
+            let ours = schema
+                .attribute(attr_name)
+                .unwrap_or_else(|| panic!("{name}.{attr_name}"));
             let kind = match ours.kind {
                 AttrKind::String => "string",
                 AttrKind::Number => "number",
@@ -288,7 +293,11 @@ fn schema_matches_electrodb_key_spec() {
                 AttrKind::Map => "map",
             };
             assert_eq!(a["type"], kind, "{name}.{attr_name}");
-            assert_eq!(a["required"].as_bool().unwrap_or(false), ours.required, "{name}.{attr_name}");
+            assert_eq!(
+                a["required"].as_bool().unwrap_or(false),
+                ours.required,
+                "{name}.{attr_name}"
+            );
             assert_eq!(
                 a["padding"]["length"].as_u64(),
                 ours.padding.map(|p| p.length as u64),

@@ -29,7 +29,11 @@ fn platform() -> impl Strategy<Value = Platform> {
 
 /// Anything at all, biased towards the characters that matter in keys.
 fn hostile() -> impl Strategy<Value = String> {
-    prop_oneof!["\\PC{0,80}", "[A-Za-z0-9#$_ -]{0,20}", "DEMO#[#$a-z_]{0,10}"]
+    prop_oneof![
+        "\\PC{0,80}",
+        "[A-Za-z0-9#$_ -]{0,20}",
+        "DEMO#[#$a-z_]{0,10}"
+    ]
 }
 
 fn metric(ws: &str, post: &str, platform: Platform, date: &str) -> Metric {

@@ -59,8 +59,8 @@ pub struct Provisioned {
 impl Provisioned {
     /// `export NAME=value` lines using the variable names of [`creatoros_core::config`].
     pub fn env_lines(&self) -> String {
-        use creatoros_core::config::*;
         use crate::resources::*;
+        use creatoros_core::config::*;
         let url = |id: &str| self.queue_urls.get(id).cloned().unwrap_or_default();
         [
             (ENV_TABLE, self.table.clone()),
@@ -115,7 +115,9 @@ pub async fn ensure_table(
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception()) =>
         {
-            create_table(client, spec).await.map_err(|e| fail(&resource, e))?;
+            create_table(client, spec)
+                .await
+                .map_err(|e| fail(&resource, e))?;
             info!(table = %spec.name, "table created");
         }
         Err(e) => return Err(fail(&resource, e)),
@@ -150,10 +152,13 @@ pub async fn ensure_table(
                 .map_err(|e| fail(&resource, e))?;
             continue;
         }
-        return table.latest_stream_arn().map(str::to_owned).ok_or_else(|| BootstrapError {
-            resource,
-            message: "stream enabled but no stream ARN".into(),
-        });
+        return table
+            .latest_stream_arn()
+            .map(str::to_owned)
+            .ok_or_else(|| BootstrapError {
+                resource,
+                message: "stream enabled but no stream ARN".into(),
+            });
     }
     Err(BootstrapError {
         resource,
@@ -243,7 +248,8 @@ async fn ensure_queue(
         })?;
         attributes.insert(
             QueueAttributeName::RedrivePolicy,
-            serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive}).to_string(),
+            serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive})
+                .to_string(),
         );
     }
     let url = match client.get_queue_url().queue_name(&spec.name).send().await {
@@ -294,7 +300,13 @@ async fn ensure_bucket(
 ) -> Result<(), BootstrapError> {
     let spec = &resources.bucket;
     let resource = format!("bucket {}", spec.name);
-    if client.head_bucket().bucket(&spec.name).send().await.is_err() {
+    if client
+        .head_bucket()
+        .bucket(&spec.name)
+        .send()
+        .await
+        .is_err()
+    {
         match client.create_bucket().bucket(&spec.name).send().await {
             Ok(_) => info!(bucket = %spec.name, "bucket created"),
             Err(e)
@@ -315,7 +327,11 @@ async fn ensure_bucket(
                 .id("ingest-uploads")
                 .queue_arn(queue_arn)
                 .set_events(Some(
-                    spec.notification.events.iter().map(|e| Event::from(*e)).collect(),
+                    spec.notification
+                        .events
+                        .iter()
+                        .map(|e| Event::from(*e))
+                        .collect(),
                 ))
                 .filter(
                     NotificationConfigurationFilter::builder()

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use creatoros_core::contract::{Entity, EntitySchema};
-use creatoros_core::entities::{Draft, Import, Insight, Metric, Plan, Post, Profile, Task, Variant};
+use creatoros_core::entities::{
+    Draft, Import, Insight, Metric, Plan, Post, Profile, Task, Variant,
+};
 use creatoros_core::repo::{Created, TableRepo};
 use serde_json::{json, Value};
 
@@ -20,36 +22,75 @@ pub struct DemoError(pub String);
 pub fn sample_documents(workspace: &str, month: &str) -> Vec<(&'static str, Value)> {
     let day = |d: u8| format!("{month}-{d:02}");
     vec![
-        ("profile", json!({"workspaceId": workspace, "ownerId": "user_2judgeDemo", "displayName": "Judge Demo",
-            "niche": "B2B SaaS", "timezone": "Europe/London", "platforms": ["linkedin", "x", "youtube", "rednote"]})),
-        ("plan", json!({"workspaceId": workspace, "month": month, "theme": "Launch month", "status": "active",
-            "goals": ["Ship 12 posts"], "cadence": {"linkedin": 3, "x": 7}})),
-        ("post", json!({"workspaceId": workspace, "postId": "post-launch", "status": "published", "month": month,
-            "publishDate": day(6), "title": "We launched", "version": 3, "tags": ["launch"]})),
-        ("post", json!({"workspaceId": workspace, "postId": "post-lessons", "status": "scheduled", "month": month,
-            "publishDate": day(20), "title": "Lessons from launch", "version": 1})),
-        ("variant", json!({"workspaceId": workspace, "postId": "post-launch", "platform": "x", "month": month,
-            "status": "published", "hook": "We launched today.", "publishedId": "1849000000000000001"})),
-        ("variant", json!({"workspaceId": workspace, "postId": "post-launch", "platform": "linkedin", "month": month,
-            "status": "published", "publishedUrl": "https://www.linkedin.com/feed/update/urn:li:activity:7250000000000000001"})),
-        ("draft", json!({"workspaceId": workspace, "postId": "post-lessons", "platform": "x", "draftVersion": 2,
-            "month": month, "body": "Three lessons from launch week"})),
-        ("metric", json!({"workspaceId": workspace, "postId": "post-launch", "platform": "x", "date": day(6),
-            "month": month, "impressions": 12000, "likes": 340, "comments": 21, "shares": 45})),
-        ("metric", json!({"workspaceId": workspace, "postId": "post-launch", "platform": "linkedin", "date": day(6),
-            "month": month, "impressions": 8000, "likes": 260, "comments": 30, "shares": 12, "clicks": 90})),
-        ("metric", json!({"workspaceId": workspace, "postId": "x-1849000000000000777", "platform": "x",
-            "date": day(9), "month": month, "impressions": 900, "likes": 4})),
-        ("insight", json!({"workspaceId": workspace, "insightId": format!("top_platform-{month}"), "month": month,
+        (
+            "profile",
+            json!({"workspaceId": workspace, "ownerId": "user_2judgeDemo", "displayName": "Judge Demo",
+            "niche": "B2B SaaS", "timezone": "Europe/London", "platforms": ["linkedin", "x", "youtube", "rednote"]}),
+        ),
+        (
+            "plan",
+            json!({"workspaceId": workspace, "month": month, "theme": "Launch month", "status": "active",
+            "goals": ["Ship 12 posts"], "cadence": {"linkedin": 3, "x": 7}}),
+        ),
+        (
+            "post",
+            json!({"workspaceId": workspace, "postId": "post-launch", "status": "published", "month": month,
+            "publishDate": day(6), "title": "We launched", "version": 3, "tags": ["launch"]}),
+        ),
+        (
+            "post",
+            json!({"workspaceId": workspace, "postId": "post-lessons", "status": "scheduled", "month": month,
+            "publishDate": day(20), "title": "Lessons from launch", "version": 1}),
+        ),
+        (
+            "variant",
+            json!({"workspaceId": workspace, "postId": "post-launch", "platform": "x", "month": month,
+            "status": "published", "hook": "We launched today.", "publishedId": "1849000000000000001"}),
+        ),
+        (
+            "variant",
+            json!({"workspaceId": workspace, "postId": "post-launch", "platform": "linkedin", "month": month,
+            "status": "published", "publishedUrl": "https://www.linkedin.com/feed/update/urn:li:activity:7250000000000000001"}),
+        ),
+        (
+            "draft",
+            json!({"workspaceId": workspace, "postId": "post-lessons", "platform": "x", "draftVersion": 2,
+            "month": month, "body": "Three lessons from launch week"}),
+        ),
+        (
+            "metric",
+            json!({"workspaceId": workspace, "postId": "post-launch", "platform": "x", "date": day(6),
+            "month": month, "impressions": 12000, "likes": 340, "comments": 21, "shares": 45}),
+        ),
+        (
+            "metric",
+            json!({"workspaceId": workspace, "postId": "post-launch", "platform": "linkedin", "date": day(6),
+            "month": month, "impressions": 8000, "likes": 260, "comments": 30, "shares": 12, "clicks": 90}),
+        ),
+        (
+            "metric",
+            json!({"workspaceId": workspace, "postId": "x-1849000000000000777", "platform": "x",
+            "date": day(9), "month": month, "impressions": 900, "likes": 4}),
+        ),
+        (
+            "insight",
+            json!({"workspaceId": workspace, "insightId": format!("top_platform-{month}"), "month": month,
             "kind": "top_platform", "severity": "info", "title": "LinkedIn engages best this month",
-            "evidence": [{"platform": "linkedin", "metric": "engagementRate", "value": 0.049}]})),
-        ("task", json!({"workspaceId": workspace, "taskId": format!("repurpose-post-launch-{month}"), "month": month,
+            "evidence": [{"platform": "linkedin", "metric": "engagementRate", "value": 0.049}]}),
+        ),
+        (
+            "task",
+            json!({"workspaceId": workspace, "taskId": format!("repurpose-post-launch-{month}"), "month": month,
             "status": "open", "title": "Repurpose 'We launched' for YouTube and Rednote", "priority": 1,
-            "sourceInsightId": format!("top_platform-{month}")})),
-        ("import", json!({"workspaceId": workspace, "importId": "demo-import-1", "month": month,
+            "sourceInsightId": format!("top_platform-{month}")}),
+        ),
+        (
+            "import",
+            json!({"workspaceId": workspace, "importId": "demo-import-1", "month": month,
             "status": "completed", "bucket": "creatoros-imports", "key": format!("imports/{workspace}/demo.csv"),
             "sourceTime": format!("{}T09:00:00Z", day(10)), "format": "canonical", "rowsSeen": 3,
-            "rowsWritten": 3, "rowsRejected": 0, "months": [month], "version": 1})),
+            "rowsWritten": 3, "rowsRejected": 0, "months": [month], "version": 1}),
+        ),
     ]
 }
 
@@ -99,7 +140,9 @@ pub async fn write_documents(
     let written = outcome
         .into_result()
         .map_err(|e| DemoError(format!("batch write of metrics: {e}")))?;
-    report.push(format!("batch-wrote {written} metrics in {calls} BatchWriteItem call(s)"));
+    report.push(format!(
+        "batch-wrote {written} metrics in {calls} BatchWriteItem call(s)"
+    ));
     Ok(report)
 }
 
@@ -110,13 +153,17 @@ pub async fn read_back(
     documents: &[(&'static str, Value)],
 ) -> Result<(String, bool), DemoError> {
     // (entity, access pattern, index label, composites) -> ids expected
-    let mut expected: BTreeMap<(String, &'static str, &'static str, String), Vec<String>> = BTreeMap::new();
+    let mut expected: BTreeMap<(String, &'static str, &'static str, String), Vec<String>> =
+        BTreeMap::new();
     for (entity, doc) in documents {
         let schema = creatoros_core::contract::schema::entity_by_name(entity)
             .ok_or_else(|| DemoError(format!("unknown entity {entity}")))?;
         for ix in schema.indexes {
-            let composites: serde_json::Map<String, Value> =
-                ix.pk.iter().map(|n| (n.to_string(), doc[*n].clone())).collect();
+            let composites: serde_json::Map<String, Value> = ix
+                .pk
+                .iter()
+                .map(|n| (n.to_string(), doc[*n].clone()))
+                .collect();
             expected
                 .entry((
                     entity.to_string(),
@@ -142,7 +189,8 @@ pub async fn read_back(
     let mut out = String::new();
     let mut all_ok = true;
     for (((entity, ap, index, composites), want), answer) in expected.iter().zip(answers) {
-        let schema = creatoros_core::contract::schema::entity_by_name(entity).expect("known entity");
+        let schema =
+            creatoros_core::contract::schema::entity_by_name(entity).expect("known entity");
         let (got, mark) = match answer {
             Ok(Value::Array(items)) => {
                 let mut got: Vec<String> = items.iter().map(|d| identity(schema, d)).collect();
@@ -173,7 +221,10 @@ pub async fn read_back(
 
 /// A short identity of an item for the report: its primary sort composites.
 fn identity(schema: &EntitySchema, doc: &Value) -> String {
-    let primary = schema.indexes.first().expect("every entity has a primary index");
+    let primary = schema
+        .indexes
+        .first()
+        .expect("every entity has a primary index");
     let parts: Vec<String> = primary
         .sk
         .iter()

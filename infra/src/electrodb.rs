@@ -53,7 +53,8 @@ impl ElectroDb {
         };
         if !self.dir.join("node_modules/electrodb").exists() {
             return Err(err(
-                "node_modules missing: run `infra/scripts/stack.sh install` (or `make stack-up`)".into(),
+                "node_modules missing: run `infra/scripts/stack.sh install` (or `make stack-up`)"
+                    .into(),
             ));
         }
         let request = json!({
@@ -87,8 +88,12 @@ impl ElectroDb {
                 String::from_utf8_lossy(&out.stderr)
             )));
         }
-        let answers: Vec<Value> = serde_json::from_slice(&out.stdout)
-            .map_err(|e| err(format!("unreadable answer ({e}): {}", String::from_utf8_lossy(&out.stdout))))?;
+        let answers: Vec<Value> = serde_json::from_slice(&out.stdout).map_err(|e| {
+            err(format!(
+                "unreadable answer ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            ))
+        })?;
         Ok(answers
             .into_iter()
             .map(|a| {

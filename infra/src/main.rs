@@ -49,7 +49,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Cli::parse().command {
         Command::Bootstrap { prefix, env_out } => {
             let resources = Resources::named(&prefix);
-            let made = bootstrap::bootstrap(&resources, &aws::dynamodb(&sdk), &aws::s3(&sdk), &aws::sqs(&sdk)).await?;
+            let made = bootstrap::bootstrap(
+                &resources,
+                &aws::dynamodb(&sdk),
+                &aws::s3(&sdk),
+                &aws::sqs(&sdk),
+            )
+            .await?;
             let lines = made.env_lines();
             match env_out {
                 Some(path) => {
@@ -69,13 +75,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             for line in demo::write_documents(&repo, &documents).await? {
                 println!("  {line}");
             }
-            println!("\nElectroDB (core/electrodb/model.mjs) reads back, one partition query per index:");
+            println!(
+                "\nElectroDB (core/electrodb/model.mjs) reads back, one partition query per index:"
+            );
             let (report, ok) = demo::read_back(&ElectroDb::new(&table, casing), &documents).await?;
             print!("{report}");
             if !ok {
                 return Err("ElectroDB did not read back exactly what was written".into());
             }
-            println!("\nEvery item written by Rust was read back by ElectroDB through every index.");
+            println!(
+                "\nEvery item written by Rust was read back by ElectroDB through every index."
+            );
         }
     }
     Ok(())

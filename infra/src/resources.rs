@@ -112,7 +112,10 @@ impl Resources {
             hash_key: index.pk_field(),
             range_key: index.sk_field(),
         };
-        let queue = |logical_id, suffix: &str, visibility, dead_letter: Option<(&'static str, u32)>| QueueSpec {
+        let queue = |logical_id,
+                     suffix: &str,
+                     visibility,
+                     dead_letter: Option<(&'static str, u32)>| QueueSpec {
             logical_id,
             name: format!("{prefix}-{suffix}"),
             visibility_timeout_secs: visibility,

@@ -248,7 +248,8 @@ impl KeyCodec {
         let wanted = self.case(format!("#{attribute}_"));
         match &condition.sk {
             SortCondition::BeginsWith(sk) if sk.ends_with(&wanted) => {
-                condition.sk = SortCondition::BeginsWith(format!("{sk}{}", self.case(prefix.to_owned())));
+                condition.sk =
+                    SortCondition::BeginsWith(format!("{sk}{}", self.case(prefix.to_owned())));
                 Ok(condition)
             }
             _ => Err(ContractError::NotAComposite {
@@ -388,11 +389,7 @@ fn given(
 }
 
 /// JavaScript's `String(n)` of a DynamoDB number, then the model's padding.
-fn number_composite(
-    schema: &EntitySchema,
-    name: &str,
-    n: &str,
-) -> Result<String, ContractError> {
+fn number_composite(schema: &EntitySchema, name: &str, n: &str) -> Result<String, ContractError> {
     let parsed: f64 = n
         .trim()
         .parse()
@@ -449,7 +446,10 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         let out = KeyCodec::default().encode_attributes(&DRAFT, item).unwrap();
-        assert_eq!(out["sk"], s("$draft_1#postId_p#platform_x#draftVersion_0007"));
+        assert_eq!(
+            out["sk"],
+            s("$draft_1#postId_p#platform_x#draftVersion_0007")
+        );
         assert_eq!(out["draftVersion"], AttributeValue::N("7".into()));
     }
 
@@ -457,7 +457,15 @@ mod tests {
     fn partial_sort_composites_query_up_to_the_next_label() {
         let codec = KeyCodec::default();
         let q = codec
-            .query(&METRIC, IndexName::Gsi1, &[("workspaceId", "w"), ("month", "2025-03"), ("date", "2025-03-02")])
+            .query(
+                &METRIC,
+                IndexName::Gsi1,
+                &[
+                    ("workspaceId", "w"),
+                    ("month", "2025-03"),
+                    ("date", "2025-03-02"),
+                ],
+            )
             .unwrap();
         assert_eq!(
             q.sk,
@@ -469,10 +477,19 @@ mod tests {
     #[test]
     fn begins_appends_a_raw_prefix_after_the_label() {
         let q = KeyCodec::default()
-            .query_begins(&METRIC, IndexName::Gsi2, &[("workspaceId", "w"), ("platform", "x")], "date", "2025-03")
+            .query_begins(
+                &METRIC,
+                IndexName::Gsi2,
+                &[("workspaceId", "w"), ("platform", "x")],
+                "date",
+                "2025-03",
+            )
             .unwrap();
         assert_eq!(q.pk, "$creatoros#workspaceId_w#platform_x");
-        assert_eq!(q.sk, SortCondition::BeginsWith("$metric_1#date_2025-03".into()));
+        assert_eq!(
+            q.sk,
+            SortCondition::BeginsWith("$metric_1#date_2025-03".into())
+        );
     }
 
     #[test]
@@ -486,18 +503,27 @@ mod tests {
     #[test]
     fn query_naming_a_foreign_attribute_is_refused() {
         let err = KeyCodec::default()
-            .query(&PLAN, IndexName::Primary, &[("workspaceId", "w"), ("postId", "p")])
+            .query(
+                &PLAN,
+                IndexName::Primary,
+                &[("workspaceId", "w"), ("postId", "p")],
+            )
             .unwrap_err();
         assert!(matches!(err, ContractError::NotAComposite { .. }), "{err}");
     }
 
     #[test]
     fn composites_of_the_wrong_type_are_refused() {
-        let item: Item = [("workspaceId", AttributeValue::Bool(true)), ("month", s("2025-01"))]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        let err = KeyCodec::default().encode_attributes(&PLAN, item).unwrap_err();
+        let item: Item = [
+            ("workspaceId", AttributeValue::Bool(true)),
+            ("month", s("2025-01")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let err = KeyCodec::default()
+            .encode_attributes(&PLAN, item)
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "plan attribute workspaceId cannot be a key composite: it is boolean"

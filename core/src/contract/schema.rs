@@ -243,8 +243,18 @@ pub const POST: EntitySchema = EntitySchema {
     version: "1",
     indexes: &[
         ix(Primary, "byWorkspace", &["workspaceId"], &["postId"]),
-        ix(Gsi1, "byMonth", &["workspaceId", "month"], &["publishDate", "postId"]),
-        ix(Gsi2, "byStatus", &["workspaceId", "status"], &["publishDate", "postId"]),
+        ix(
+            Gsi1,
+            "byMonth",
+            &["workspaceId", "month"],
+            &["publishDate", "postId"],
+        ),
+        ix(
+            Gsi2,
+            "byStatus",
+            &["workspaceId", "status"],
+            &["publishDate", "postId"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -267,8 +277,18 @@ pub const VARIANT: EntitySchema = EntitySchema {
     version: "1",
     indexes: &[
         ix(Primary, "byPost", &["workspaceId"], &["postId", "platform"]),
-        ix(Gsi1, "byMonth", &["workspaceId", "month"], &["postId", "platform"]),
-        ix(Gsi2, "byPlatform", &["workspaceId", "platform"], &["month", "postId"]),
+        ix(
+            Gsi1,
+            "byMonth",
+            &["workspaceId", "month"],
+            &["postId", "platform"],
+        ),
+        ix(
+            Gsi2,
+            "byPlatform",
+            &["workspaceId", "platform"],
+            &["month", "postId"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -294,8 +314,18 @@ pub const DRAFT: EntitySchema = EntitySchema {
     name: "draft",
     version: "1",
     indexes: &[
-        ix(Primary, "byPost", &["workspaceId"], &["postId", "platform", "draftVersion"]),
-        ix(Gsi1, "byMonth", &["workspaceId", "month"], &["postId", "platform", "draftVersion"]),
+        ix(
+            Primary,
+            "byPost",
+            &["workspaceId"],
+            &["postId", "platform", "draftVersion"],
+        ),
+        ix(
+            Gsi1,
+            "byMonth",
+            &["workspaceId", "month"],
+            &["postId", "platform", "draftVersion"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -323,9 +353,24 @@ pub const METRIC: EntitySchema = EntitySchema {
     name: "metric",
     version: "1",
     indexes: &[
-        ix(Primary, "byPost", &["workspaceId"], &["postId", "platform", "date"]),
-        ix(Gsi1, "byMonth", &["workspaceId", "month"], &["date", "postId", "platform"]),
-        ix(Gsi2, "byPlatform", &["workspaceId", "platform"], &["date", "postId"]),
+        ix(
+            Primary,
+            "byPost",
+            &["workspaceId"],
+            &["postId", "platform", "date"],
+        ),
+        ix(
+            Gsi1,
+            "byMonth",
+            &["workspaceId", "month"],
+            &["date", "postId", "platform"],
+        ),
+        ix(
+            Gsi2,
+            "byPlatform",
+            &["workspaceId", "platform"],
+            &["date", "postId"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -355,9 +400,19 @@ pub const INSIGHT: EntitySchema = EntitySchema {
     name: "insight",
     version: "1",
     indexes: &[
-        ix(Primary, "byWorkspace", &["workspaceId"], &["month", "insightId"]),
+        ix(
+            Primary,
+            "byWorkspace",
+            &["workspaceId"],
+            &["month", "insightId"],
+        ),
         ix(Gsi1, "byMonth", &["workspaceId", "month"], &["insightId"]),
-        ix(Gsi2, "bySeverity", &["workspaceId", "severity"], &["month", "insightId"]),
+        ix(
+            Gsi2,
+            "bySeverity",
+            &["workspaceId", "severity"],
+            &["month", "insightId"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -379,7 +434,12 @@ pub const TASK: EntitySchema = EntitySchema {
     indexes: &[
         ix(Primary, "byWorkspace", &["workspaceId"], &["taskId"]),
         ix(Gsi1, "byMonth", &["workspaceId", "month"], &["taskId"]),
-        ix(Gsi2, "byStatus", &["workspaceId", "status"], &["month", "taskId"]),
+        ix(
+            Gsi2,
+            "byStatus",
+            &["workspaceId", "status"],
+            &["month", "taskId"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -403,7 +463,12 @@ pub const IMPORT: EntitySchema = EntitySchema {
     indexes: &[
         ix(Primary, "byWorkspace", &["workspaceId"], &["importId"]),
         ix(Gsi1, "byMonth", &["workspaceId", "month"], &["importId"]),
-        ix(Gsi2, "byStatus", &["workspaceId", "status"], &["month", "importId"]),
+        ix(
+            Gsi2,
+            "byStatus",
+            &["workspaceId", "status"],
+            &["month", "importId"],
+        ),
     ],
     attributes: &[
         req("workspaceId", Str),
@@ -459,8 +524,14 @@ mod tests {
     fn every_key_attribute_is_declared_and_required() {
         for e in ALL_ENTITIES {
             for name in e.key_attributes() {
-                let a = e.attribute(name).unwrap_or_else(|| panic!("{}.{name}", e.name));
-                assert!(a.required, "{}.{name} is a key composite but not required", e.name);
+                let a = e
+                    .attribute(name)
+                    .unwrap_or_else(|| panic!("{}.{name}", e.name));
+                assert!(
+                    a.required,
+                    "{}.{name} is a key composite but not required",
+                    e.name
+                );
             }
         }
     }

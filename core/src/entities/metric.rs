@@ -57,7 +57,10 @@ impl Entity for Metric {
         if self.date.month() != self.month {
             return Err(ContractError::Inconsistent {
                 entity: "metric",
-                reason: format!("month {} is not the month of date {}", self.month, self.date),
+                reason: format!(
+                    "month {} is not the month of date {}",
+                    self.month, self.date
+                ),
             });
         }
         if matches!(self.watch_time_seconds, Some(w) if w < 0.0) {

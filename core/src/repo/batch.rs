@@ -251,10 +251,17 @@ mod tests {
 
     #[test]
     fn same_key_collapses_to_the_last_request_in_first_position() {
-        let out = collapse_same_key(vec![put("a", "1", "1"), put("b", "1", "2"), put("a", "1", "3")]);
+        let out = collapse_same_key(vec![
+            put("a", "1", "1"),
+            put("b", "1", "2"),
+            put("a", "1", "3"),
+        ]);
         assert_eq!(out.len(), 2);
         assert_eq!(request_key(&out[0]), "a | 1");
-        assert_eq!(out[0].put_request().unwrap().item()["n"], AttributeValue::N("3".into()));
+        assert_eq!(
+            out[0].put_request().unwrap().item()["n"],
+            AttributeValue::N("3".into())
+        );
         assert_eq!(request_key(&out[1]), "b | 1");
     }
 }

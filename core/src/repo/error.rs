@@ -108,13 +108,13 @@ impl RepoError {
     {
         let table = table.to_owned();
         match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-                RepoError::Transient {
-                    operation,
-                    table,
-                    message: error_chain(&err),
-                }
-            }
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => RepoError::Transient {
+                operation,
+                table,
+                message: error_chain(&err),
+            },
             SdkError::ServiceError(service) => {
                 let e = service.err();
                 let code = e.code().unwrap_or("Unknown").to_owned();
@@ -134,7 +134,9 @@ impl RepoError {
                         code,
                         message,
                     },
-                    "InternalServerError" | "ServiceUnavailable" | "InternalFailure"
+                    "InternalServerError"
+                    | "ServiceUnavailable"
+                    | "InternalFailure"
                     | "TransactionInProgressException" => RepoError::Transient {
                         operation,
                         table,

@@ -67,6 +67,7 @@ pub struct TableRepo {
     codec: KeyCodec,
     policy: RetryPolicy,
     concurrency: usize,
+    page_size: Option<i32>,
 }
 
 impl TableRepo {
@@ -81,6 +82,7 @@ impl TableRepo {
             codec,
             policy: RetryPolicy::default(),
             concurrency: Self::DEFAULT_CONCURRENCY,
+            page_size: None,
         }
     }
 
@@ -93,6 +95,12 @@ impl TableRepo {
     /// Sets how many batch requests may be in flight at once (at least 1).
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Caps the items per `Query` page (DynamoDB's own cap is 1 MB a page); pagination is followed either way.
+    pub fn with_query_page_size(mut self, items: i32) -> Self {
+        self.page_size = Some(items.max(1));
         self
     }
 
@@ -131,7 +139,11 @@ impl TableRepo {
 
     /// Writes `entity` if `condition` holds; [`RepoError::ConditionFailed`] otherwise.
     #[instrument(skip_all, fields(table = %self.table, entity = E::SCHEMA.name))]
-    pub async fn put_if<E: Entity>(&self, entity: &E, condition: Condition) -> Result<(), RepoError> {
+    pub async fn put_if<E: Entity>(
+        &self,
+        entity: &E,
+        condition: Condition,
+    ) -> Result<(), RepoError> {
         let item = self.codec.encode(entity)?;
         self.put_item_if(item, Some(condition)).await
     }
@@ -152,7 +164,10 @@ impl TableRepo {
         let condition = Condition {
             expression: "#version = :expected".to_owned(),
             names: vec![("#version".to_owned(), "version".to_owned())],
-            values: vec![(":expected".to_owned(), AttributeValue::N(expected.to_string()))],
+            values: vec![(
+                ":expected".to_owned(),
+                AttributeValue::N(expected.to_string()),
+            )],
         };
         match self.put_item_if(item, Some(condition)).await {
             Ok(()) => Ok(()),
@@ -171,9 +186,17 @@ impl TableRepo {
     }
 
     /// `PutItem` of a complete item, optionally conditional.
-    pub async fn put_item_if(&self, item: Item, condition: Option<Condition>) -> Result<(), RepoError> {
+    pub async fn put_item_if(
+        &self,
+        item: Item,
+        condition: Option<Condition>,
+    ) -> Result<(), RepoError> {
         let key = describe_key(&item);
-        let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
         if let Some(c) = condition {
             request = request.condition_expression(c.expression);
             for (k, v) in c.names {
@@ -192,7 +215,10 @@ impl TableRepo {
 
     /// Strongly consistent read of one entity by its primary composites.
     #[instrument(skip_all, fields(table = %self.table, entity = E::SCHEMA.name))]
-    pub async fn get<E: Entity>(&self, composites: &[(&str, &str)]) -> Result<Option<E>, RepoError> {
+    pub async fn get<E: Entity>(
+        &self,
+        composites: &[(&str, &str)],
+    ) -> Result<Option<E>, RepoError> {
         let key = self.codec.primary_key(E::SCHEMA, composites)?;
         let described = describe_key(&key);
         let out = self
@@ -238,6 +264,7 @@ impl TableRepo {
             .key_condition_expression(condition.expression())
             .set_expression_attribute_names(Some(condition.names()))
             .set_expression_attribute_values(Some(condition.values()))
+            .set_limit(self.page_size)
             .into_paginator()
             .send();
         let mut items = Vec::new();
@@ -264,7 +291,12 @@ impl TableRepo {
 
     /// A batch writer over this table, with this repository's policy and concurrency.
     pub fn batch(&self) -> BatchWriter {
-        BatchWriter::new(self.client.clone(), self.table.clone(), self.policy.clone(), self.concurrency)
+        BatchWriter::new(
+            self.client.clone(),
+            self.table.clone(),
+            self.policy.clone(),
+            self.concurrency,
+        )
     }
 
     /// Encodes and writes many entities with `BatchWriteItem`; see [`BatchWriter::put_items`].
