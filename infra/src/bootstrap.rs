@@ -13,7 +13,7 @@ use aws_sdk_s3::types::{
     QueueConfiguration, S3KeyFilter,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
-use tracing::info;
+use tracing::{debug, info};
 
 use crate::resources::{QueueSpec, Resources, TableSpec};
 
@@ -351,17 +351,26 @@ async fn ensure_bucket(
                 .expect("queue ARN and events are set"),
         )
         .build();
-    // Each put makes S3 (and moto) send an s3:TestEvent to the queue; skip it when nothing would change.
-    let current = client
+    // Each put makes S3 send an s3:TestEvent to the queue; skip it when nothing would change. moto answers
+    // this read with a root element the SDK cannot parse, so an unreadable answer just means "put it".
+    let same = match client
         .get_bucket_notification_configuration()
         .bucket(&spec.name)
         .send()
         .await
-        .map_err(|e| fail(&resource, e))?;
-    let same = current.queue_configurations().len() == 1
-        && current.queue_configurations()[0].queue_arn() == queue_arn
-        && current.queue_configurations()[0].events() == wanted.queue_configurations()[0].events()
-        && current.queue_configurations()[0].filter() == wanted.queue_configurations()[0].filter();
+    {
+        Ok(current) => {
+            let configs = current.queue_configurations();
+            configs.len() == 1
+                && configs[0].queue_arn() == queue_arn
+                && configs[0].events() == wanted.queue_configurations()[0].events()
+                && configs[0].filter() == wanted.queue_configurations()[0].filter()
+        }
+        Err(e) => {
+            debug!(bucket = %spec.name, error = %e, "notification configuration unreadable; putting it");
+            false
+        }
+    };
     if !same {
         client
             .put_bucket_notification_configuration()

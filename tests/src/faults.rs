@@ -42,6 +42,7 @@ pub struct BatchFaults {
     /// Stop withholding after this many calls in all (`usize::MAX`: never stop).
     pub unprocess_calls: usize,
     calls: Arc<AtomicUsize>,
+    throttled: Arc<AtomicUsize>,
     withheld_total: Arc<AtomicUsize>,
 }
 
@@ -60,6 +61,11 @@ impl BatchFaults {
     /// `BatchWriteItem` calls seen.
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Calls answered with a throttling error.
+    pub fn throttled(&self) -> usize {
+        self.throttled.load(Ordering::SeqCst)
     }
 
     /// Requests withheld and reported unprocessed, in all.
@@ -91,6 +97,7 @@ impl Intercept for BatchFaults {
             for requests in by_table.values_mut() {
                 requests.truncate(0);
             }
+            self.throttled.fetch_add(1, Ordering::SeqCst);
             cfg.interceptor_state().store_put(Withheld::All);
             return Ok(());
         }

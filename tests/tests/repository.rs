@@ -161,14 +161,20 @@ async fn batch_write_lands_every_item_through_unprocessed_items_and_throttling()
     let outcome = repo.batch_put(&metrics).await.unwrap();
     assert!(outcome.is_complete(), "{:?}", outcome.error);
     assert_eq!(outcome.written, 112);
+    assert_eq!(faults.throttled(), 2, "two calls were throttled");
     assert!(
-        faults.withheld() >= 12 * 5 - 5,
-        "faults were injected: {}",
+        faults.withheld() >= 12,
+        "each of 12 calls withheld some: {}",
         faults.withheld()
     );
+    assert_eq!(
+        outcome.calls as usize,
+        faults.calls(),
+        "every call went through the repository's loop"
+    );
     assert!(
-        outcome.calls as usize > 5 + 2,
-        "retries happened: {} calls",
+        outcome.calls > 5 + 2,
+        "5 chunks + 2 throttled + retries of the withheld: {}",
         outcome.calls
     );
 

@@ -89,12 +89,12 @@ pub struct Import {
     #[serde(default)]
     pub rows_rejected: u64,
     /// The first rejected rows (at most 20).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<RowError>,
     /// S3 key of the rejected rows file.
     pub rejects_key: Option<String>,
     /// Months the import wrote metrics for.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub months: Vec<Month>,
     /// Progress of a long import.
     pub checkpoint: Option<Checkpoint>,
