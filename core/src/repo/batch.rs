@@ -40,16 +40,14 @@ impl BatchOutcome {
         self.unwritten.is_empty() && self.error.is_none()
     }
 
-    /// `Ok(written)` when complete, otherwise the error (retryable unless DynamoDB refused the request itself).
+    /// `Ok(written)` when complete, otherwise the error that made the batch give up (retryable unless
+    /// DynamoDB refused the request itself).
     pub fn into_result(self) -> Result<usize, RepoError> {
+        // Invariant kept by `write_chunk`: a chunk that leaves requests unwritten always says why.
+        debug_assert!(self.unwritten.is_empty() || self.error.is_some());
         match self.error {
-            None if self.unwritten.is_empty() => Ok(self.written),
             Some(e) => Err(e),
-            None => Err(RepoError::Unprocessed {
-                table: String::new(),
-                unwritten: self.unwritten.len(),
-                attempts: 0,
-            }),
+            None => Ok(self.written),
         }
     }
 }
