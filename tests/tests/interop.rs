@@ -1,8 +1,8 @@
 //! Rust and ElectroDB read each other's items in DynamoDB Local, through every index, under both key casings:
 //! the contract's `casing: "none"` and ElectroDB's default lower-casing.
 
-use creatoros_core::contract::schema::{entity_by_name, METRIC, POST, TASK};
-use creatoros_core::contract::{Casing, IndexName, KeyCodec};
+use creatoros_core::contract::schema::entity_by_name;
+use creatoros_core::contract::{Casing, Entity, IndexName, KeyCodec};
 use creatoros_core::entities::{Metric, Post, Task};
 use creatoros_core::repo::TableRepo;
 use creatoros_infra::demo;
@@ -78,74 +78,61 @@ async fn electrodb_writes_rust_reads(casing: Casing, workspace: &str) {
     }
 
     let repo = TableRepo::new(stack.dynamodb(), &table, KeyCodec::new(casing));
-    let codec = repo.codec();
-
     let got: Post = repo
         .get(&[("workspaceId", workspace), ("postId", "Post_From_App")])
         .await
         .unwrap()
         .expect("post found by primary key");
     assert_eq!(got, serde_json::from_value::<Post>(post.clone()).unwrap());
-    for (index, composites) in [
-        (
-            IndexName::Gsi1,
-            vec![("workspaceId", workspace), ("month", MONTH)],
-        ),
-        (
-            IndexName::Gsi2,
-            vec![("workspaceId", workspace), ("status", "published")],
-        ),
-    ] {
-        let found: Vec<Post> = repo
-            .query(&codec.query(&POST, index, &composites).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(found, vec![got.clone()], "post via {index:?}");
-    }
+    let ws = ("workspaceId", workspace);
+    let month = ("month", MONTH);
+    found_through::<Post>(
+        &repo,
+        &post,
+        &[
+            (IndexName::Gsi1, vec![ws, month]),
+            (IndexName::Gsi2, vec![ws, ("status", "published")]),
+        ],
+    )
+    .await;
+    found_through::<Metric>(
+        &repo,
+        &metric,
+        &[
+            (IndexName::Primary, vec![ws]),
+            (IndexName::Gsi1, vec![ws, month]),
+            (IndexName::Gsi2, vec![ws, ("platform", "linkedin")]),
+        ],
+    )
+    .await;
+    found_through::<Task>(
+        &repo,
+        &task,
+        &[
+            (IndexName::Primary, vec![ws, ("taskId", "task-from-app")]),
+            (IndexName::Gsi1, vec![ws, month]),
+            (IndexName::Gsi2, vec![ws, ("status", "done"), month]),
+        ],
+    )
+    .await;
+}
 
-    let want: Metric = serde_json::from_value(metric.clone()).unwrap();
-    for (index, composites) in [
-        (IndexName::Primary, vec![("workspaceId", workspace)]),
-        (
-            IndexName::Gsi1,
-            vec![("workspaceId", workspace), ("month", MONTH)],
-        ),
-        (
-            IndexName::Gsi2,
-            vec![("workspaceId", workspace), ("platform", "linkedin")],
-        ),
-    ] {
-        let found: Vec<Metric> = repo
-            .query(&codec.query(&METRIC, index, &composites).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(found, vec![want.clone()], "metric via {index:?}");
-    }
-
-    let want: Task = serde_json::from_value(task.clone()).unwrap();
-    for (index, composites) in [
-        (
-            IndexName::Primary,
-            vec![("workspaceId", workspace), ("taskId", "task-from-app")],
-        ),
-        (
-            IndexName::Gsi1,
-            vec![("workspaceId", workspace), ("month", MONTH)],
-        ),
-        (
-            IndexName::Gsi2,
-            vec![
-                ("workspaceId", workspace),
-                ("status", "done"),
-                ("month", MONTH),
-            ],
-        ),
-    ] {
-        let found: Vec<Task> = repo
-            .query(&codec.query(&TASK, index, &composites).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(found, vec![want.clone()], "task via {index:?}");
+/// Each query finds exactly the entity ElectroDB wrote as `document`.
+async fn found_through<E: Entity + PartialEq + std::fmt::Debug + Clone>(
+    repo: &TableRepo,
+    document: &serde_json::Value,
+    queries: &[(IndexName, Vec<(&str, &str)>)],
+) {
+    let want: E = serde_json::from_value(document.clone()).unwrap();
+    for (index, composites) in queries {
+        let condition = repo.codec().query(E::SCHEMA, *index, composites).unwrap();
+        let found: Vec<E> = repo.query(&condition).await.unwrap();
+        assert_eq!(
+            found,
+            vec![want.clone()],
+            "{} via {index:?}",
+            E::SCHEMA.name
+        );
     }
 }
 
