@@ -3,6 +3,7 @@
 //! - [`ids`]: validated ids and calendar values, the only things allowed inside keys;
 //! - [`contract`]: the ElectroDB 3.x table contract (schemas, the one key codec);
 //! - [`entities`]: typed profile, plan, post, variant, draft, metric, insight, task and import;
+//! - [`ingest`]: object keys, decoding, format detection, row validation and rejects, with no AWS in sight;
 //! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
 //!   queries, batch writes that survive partial failure);
 //! - [`retry`]: backoff with jitter up to a cap;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod contract;
 pub mod entities;
 pub mod ids;
+pub mod ingest;
 pub mod repo;
 pub mod retry;
 pub mod triggers;

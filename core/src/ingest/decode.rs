@@ -1,0 +1,202 @@
+//! From the object's bytes to UTF-8 text, streaming: gzip (by magic bytes; a `.gz` name or gzip encoding that is
+//! not gzip is an error), then the character set.
+//!
+//! UTF-16 with a byte-order mark and UTF-8 (with or without one) are read as such. A file whose first 64 KiB are
+//! not UTF-8 is a legacy spreadsheet save: GB18030 when that makes a Rednote header appear, Windows-1252 (a
+//! superset of Latin-1) otherwise. A UTF-8 file with a stray bad byte further down stays UTF-8, and only that row
+//! is rejected.
+
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
+
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use flate2::bufread::MultiGzDecoder;
+
+use super::reader::find_header;
+use super::FileError;
+
+/// How much of the start of a file is examined to choose a character set.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// The character set a file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// UTF-8 (a BOM, if any, skipped).
+    Utf8,
+    /// UTF-16, little or big endian, by its BOM.
+    Utf16,
+    /// GB18030 (Chinese Windows "CSV").
+    Gb18030,
+    /// Windows-1252 / Latin-1.
+    Windows1252,
+}
+
+/// What decoding found out about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoding {
+    /// The object was gzip-compressed.
+    pub gzip: bool,
+    /// Its character set.
+    pub charset: Charset,
+    /// Bytes of BOM skipped before the text.
+    pub bom_len: u64,
+}
+
+impl Decoding {
+    /// True when a decoded byte offset plus `bom_len` is the same offset in the object, so a continuation can
+    /// start with a ranged GET instead of reading the object again from the start.
+    pub fn offsets_are_raw(&self) -> bool {
+        !self.gzip && self.charset == Charset::Utf8
+    }
+}
+
+/// A readable text stream.
+pub type Text = Box<dyn Read + Send>;
+
+/// Opens `raw` (the object's bytes) as UTF-8 text. `gzip_expected` is set when the key ends in `.gz` or the object
+/// says `Content-Encoding: gzip`.
+pub fn open<R: Read + Send + 'static>(raw: R, gzip_expected: bool) -> Result<(Text, Decoding), FileError> {
+    let mut raw = BufReader::with_capacity(64 * 1024, raw);
+    let magic = peek(&mut raw, 4)?;
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    if gzip_expected && !gzip {
+        return Err(FileError::NotGzip);
+    }
+    let bytes: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let (prefix, rest) = read_prefix(bytes, SNIFF_BYTES)?;
+    if prefix.is_empty() {
+        return Err(FileError::Empty);
+    }
+    if prefix.starts_with(b"PK\x03\x04") {
+        return Err(FileError::Spreadsheet);
+    }
+    let (charset, bom_len) = if prefix.starts_with(&[0xff, 0xfe]) || prefix.starts_with(&[0xfe, 0xff]) {
+        (Charset::Utf16, 2)
+    } else if prefix.starts_with(b"\xef\xbb\xbf") {
+        (Charset::Utf8, 3)
+    } else if is_utf8_prefix(&prefix) {
+        (Charset::Utf8, 0)
+    } else {
+        let (gb, _, _) = encoding_rs::GB18030.decode(&prefix);
+        if find_header(gb.as_bytes()).is_some_and(|h| h.format.name == "rednote-notes") {
+            (Charset::Gb18030, 0)
+        } else {
+            (Charset::Windows1252, 0)
+        }
+    };
+    let decoding = Decoding { gzip, charset, bom_len };
+    let mut stream = Cursor::new(prefix).chain(rest);
+    let text: Text = match charset {
+        Charset::Utf8 => {
+            io::copy(&mut (&mut stream).take(bom_len), &mut io::sink()).map_err(FileError::read)?;
+            Box::new(stream)
+        }
+        Charset::Utf16 => Box::new(DecodeReaderBytesBuilder::new().bom_sniffing(true).build(stream)),
+        Charset::Gb18030 => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(stream),
+        ),
+        Charset::Windows1252 => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::WINDOWS_1252))
+                .build(stream),
+        ),
+    };
+    Ok((text, decoding))
+}
+
+/// True when `bytes` is UTF-8, allowing a character cut at the end of the sample.
+fn is_utf8_prefix(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
+    }
+}
+
+fn peek<R: Read>(reader: &mut BufReader<R>, n: usize) -> Result<Vec<u8>, FileError> {
+    let buf = reader.fill_buf().map_err(FileError::read)?;
+    Ok(buf[..buf.len().min(n)].to_vec())
+}
+
+/// Reads up to `limit` bytes, returning them and the rest of the stream.
+pub fn read_prefix<R: Read>(mut reader: R, limit: usize) -> Result<(Vec<u8>, R), FileError> {
+    let mut prefix = Vec::with_capacity(limit.min(64 * 1024));
+    (&mut reader)
+        .take(limit as u64)
+        .read_to_end(&mut prefix)
+        .map_err(FileError::read)?;
+    Ok((prefix, reader))
+}
+
+/// A stream that starts with an already-read prefix.
+pub type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn text(bytes: Vec<u8>, gz: bool) -> Result<(String, Decoding), FileError> {
+        let (mut t, d) = open(Cursor::new(bytes), gz)?;
+        let mut s = String::new();
+        t.read_to_string(&mut s).unwrap();
+        Ok((s, d))
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let (s, d) = text(b"\xef\xbb\xbfpost_id,platform\n".to_vec(), false).unwrap();
+        assert_eq!(s, "post_id,platform\n");
+        assert_eq!((d.charset, d.bom_len, d.offsets_are_raw()), (Charset::Utf8, 3, true));
+        let (s, _) = text("a,b\n小红书\n".as_bytes().to_vec(), false).unwrap();
+        assert_eq!(s, "a,b\n小红书\n");
+    }
+
+    #[test]
+    fn utf16_little_endian_with_bom() {
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in "post_id,platform\n".encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        let (s, d) = text(bytes, false).unwrap();
+        assert_eq!(s, "post_id,platform\n");
+        assert_eq!(d.charset, Charset::Utf16);
+        assert!(!d.offsets_are_raw());
+    }
+
+    #[test]
+    fn latin1_falls_back_to_windows_1252() {
+        let (s, d) = text(b"post_id,platform,date,title\np1,x,2025-01-01,Caf\xe9\n".to_vec(), false).unwrap();
+        assert!(s.ends_with("Café\n"), "{s}");
+        assert_eq!(d.charset, Charset::Windows1252);
+    }
+
+    #[test]
+    fn gb18030_when_it_reveals_a_rednote_header() {
+        let utf8 = "笔记标题,首次发布时间,体裁,曝光,观看量,点赞\n咖啡,2026年07月14日19时32分08秒,图文,1,2,3\n";
+        let (gb, _, _) = encoding_rs::GB18030.encode(utf8);
+        let (s, d) = text(gb.into_owned(), false).unwrap();
+        assert_eq!(s, utf8);
+        assert_eq!(d.charset, Charset::Gb18030);
+    }
+
+    #[test]
+    fn gzip_by_magic_and_refused_when_promised_but_absent() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"post_id,platform\n").unwrap();
+        let (s, d) = text(enc.finish().unwrap(), false).unwrap();
+        assert_eq!(s, "post_id,platform\n");
+        assert!(d.gzip && !d.offsets_are_raw());
+        assert!(matches!(text(b"post_id\n".to_vec(), true), Err(FileError::NotGzip)));
+    }
+
+    #[test]
+    fn empty_files_and_workbooks_are_refused() {
+        assert!(matches!(text(Vec::new(), false), Err(FileError::Empty)));
+        assert!(matches!(text(b"PK\x03\x04rest".to_vec(), false), Err(FileError::Spreadsheet)));
+    }
+}

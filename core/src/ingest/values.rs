@@ -1,0 +1,344 @@
+//! Cell values as analytics exports write them: `1,234`, `3423.0`, `-` for none, `12.5%`, `1.2万`, durations like
+//! `0:00:25`, and dates such as `2021-12-28 16:45 +0000`, `Tue, Jul 14, 2026`, `Mar 15, 2025` or ISO.
+//!
+//! Every parser returns `Ok(None)` for an empty or "no value" cell and `Err(reason)` with a sentence a person can
+//! act on; the caller adds file, line and column.
+
+use time::macros::format_description;
+use time::{Date, Month as TimeMonth, PrimitiveDateTime};
+
+use crate::ids::Day;
+
+/// Cells that mean "no value" in one export or another.
+fn is_blank(cell: &str) -> bool {
+    matches!(cell, "" | "-" | "--" | "—" | "N/A" | "n/a" | "NA" | "null" | "None")
+}
+
+/// A decimal number as written in an export: thousands separators (`,`, `'`, thin or plain spaces) removed,
+/// an optional `%` suffix (returned as the percentage, not divided), and the Chinese `万` (×10,000) and
+/// `亿` (×100,000,000) suffixes, and `K`/`M` abbreviations.
+pub fn parse_decimal(cell: &str) -> Result<Option<f64>, String> {
+    let cell = cell.trim();
+    if is_blank(cell) {
+        return Ok(None);
+    }
+    let (body, scale) = if let Some(b) = cell.strip_suffix('万') {
+        (b, 1e4)
+    } else if let Some(b) = cell.strip_suffix('亿') {
+        (b, 1e8)
+    } else if let Some(b) = cell.strip_suffix(['k', 'K']) {
+        (b, 1e3)
+    } else if let Some(b) = cell.strip_suffix('M') {
+        (b, 1e6)
+    } else {
+        (cell.strip_suffix('%').unwrap_or(cell), 1.0)
+    };
+    let cleaned: String = body
+        .chars()
+        .filter(|c| !matches!(c, ',' | '\'' | ' ' | '\u{a0}' | '\u{202f}' | '+'))
+        .collect();
+    // Only plain decimal notation: no "inf", "NaN", hex or exponents sneak in through f64's parser.
+    let plain = !cleaned.is_empty()
+        && cleaned
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || c == '.' || (c == '-' && i == 0))
+        && cleaned.matches('.').count() <= 1
+        && cleaned.chars().any(|c| c.is_ascii_digit());
+    if !plain {
+        return Err(format!("{cell:?} is not a number"));
+    }
+    let value: f64 = cleaned
+        .parse()
+        .map_err(|_| format!("{cell:?} is not a number"))?;
+    Ok(Some(value * scale))
+}
+
+/// A count: a whole, non-negative number (`3423.0` is fine, `3423.5` and `-2` are not).
+pub fn parse_count(cell: &str) -> Result<Option<u64>, String> {
+    match parse_decimal(cell)? {
+        None => Ok(None),
+        Some(v) if v < 0.0 => Err(format!("{:?} is negative; counts cannot be", cell.trim())),
+        Some(v) if v.fract() != 0.0 && (v.round() - v).abs() > 1e-6 => {
+            Err(format!("{:?} is not a whole number", cell.trim()))
+        }
+        Some(v) if v > 9.0e15 => Err(format!("{:?} is too large to be a count", cell.trim())),
+        Some(v) => Ok(Some(v.round() as u64)),
+    }
+}
+
+/// A whole number that may be negative (net followers gained).
+pub fn parse_signed(cell: &str) -> Result<Option<i64>, String> {
+    match parse_decimal(cell)? {
+        None => Ok(None),
+        Some(v) if (v.round() - v).abs() > 1e-6 => {
+            Err(format!("{:?} is not a whole number", cell.trim()))
+        }
+        Some(v) if v.abs() > 9.0e15 => Err(format!("{:?} is too large", cell.trim())),
+        Some(v) => Ok(Some(v.round() as i64)),
+    }
+}
+
+/// A duration in seconds: plain seconds, or `h:mm:ss` / `m:ss`.
+pub fn parse_duration_seconds(cell: &str) -> Result<Option<f64>, String> {
+    let cell = cell.trim();
+    if is_blank(cell) {
+        return Ok(None);
+    }
+    if !cell.contains(':') {
+        return match parse_decimal(cell)? {
+            Some(v) if v < 0.0 => Err(format!("{cell:?} is a negative duration")),
+            other => Ok(other),
+        };
+    }
+    let mut total = 0.0;
+    let parts: Vec<&str> = cell.split(':').collect();
+    if parts.len() > 3 {
+        return Err(format!("{cell:?} is not a duration (h:mm:ss)"));
+    }
+    for part in parts {
+        let v: f64 = part
+            .parse()
+            .ok()
+            .filter(|v: &f64| *v >= 0.0 && v.is_finite())
+            .ok_or_else(|| format!("{cell:?} is not a duration (h:mm:ss)"))?;
+        total = total * 60.0 + v;
+    }
+    Ok(Some(total))
+}
+
+/// Hours (YouTube's `Watch time (hours)`) as seconds, rounded to the millisecond.
+pub fn parse_hours_as_seconds(cell: &str) -> Result<Option<f64>, String> {
+    match parse_decimal(cell)? {
+        None => Ok(None),
+        Some(h) if h < 0.0 => Err(format!("{:?} is a negative duration", cell.trim())),
+        Some(h) => Ok(Some((h * 3_600_000.0).round() / 1000.0)),
+    }
+}
+
+/// The calendar day of a date or timestamp as exports write it. Times and offsets are dropped: the day is the
+/// one printed (exports print it in the account's time zone, which is the day the creator means).
+pub fn parse_day(cell: &str) -> Result<Option<Day>, String> {
+    let cell = cell.trim();
+    if is_blank(cell) {
+        return Ok(None);
+    }
+    let date = parse_date(cell).ok_or_else(|| {
+        format!("{cell:?} is not a date (expected e.g. 2026-07-14, Jul 14, 2026 or 07/14/2026)")
+    })?;
+    Day::from_date(date)
+        .map(Some)
+        .map_err(|_| format!("{cell:?} is out of range"))
+}
+
+fn parse_date(cell: &str) -> Option<Date> {
+    // ISO first: 2026-07-14, 2026-07-14T10:00:00Z, 2026-07-14 10:00, 2021-12-28 16:45 +0000.
+    if cell.len() >= 10 && cell.as_bytes()[4] == b'-' {
+        let head = cell.get(..10)?;
+        let rest = &cell[10..];
+        if rest.is_empty() || rest.starts_with(['T', ' ', 't']) {
+            return Date::parse(head, format_description!("[year]-[month]-[day]")).ok();
+        }
+        return None;
+    }
+    // Slashes: 2026/07/14 (Rednote, ISO-like) or 07/14/2026 (US, as LinkedIn and Sheets write it).
+    if let Some(d) = slash_date(cell) {
+        return Some(d);
+    }
+    // Chinese: 2026年07月14日 (optionally followed by a time).
+    if let Some((y, rest)) = cell.split_once('年') {
+        let (m, rest) = rest.split_once('月')?;
+        let d = rest.split('日').next()?;
+        let month = TimeMonth::try_from(m.trim().parse::<u8>().ok()?).ok()?;
+        return Date::from_calendar_date(y.trim().parse().ok()?, month, d.trim().parse().ok()?).ok();
+    }
+    // Month names: "Tue, Jul 14, 2026", "Jul 14, 2026", "July 14, 2026", "14 Jul 2026".
+    month_name_date(cell)
+}
+
+fn slash_date(cell: &str) -> Option<Date> {
+    let head = cell.split([' ', 'T']).next()?;
+    let parts: Vec<&str> = head.split('/').collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let n: Vec<i32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let (y, m, d) = if parts[0].len() == 4 {
+        (n[0], n[1], n[2])
+    } else if parts[2].len() == 4 {
+        (n[2], n[0], n[1])
+    } else {
+        return None;
+    };
+    Date::from_calendar_date(y, TimeMonth::try_from(u8::try_from(m).ok()?).ok()?, u8::try_from(d).ok()?).ok()
+}
+
+fn month_name_date(cell: &str) -> Option<Date> {
+    let words: Vec<&str> = cell
+        .split([' ', ','])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let month_at = words.iter().position(|w| month_from_name(w).is_some())?;
+    let month = month_from_name(words[month_at])?;
+    let numbers: Vec<i32> = words
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != month_at)
+        .filter_map(|(_, w)| w.parse().ok())
+        .collect();
+    let (day, year) = match numbers.as_slice() {
+        [a, b, ..] if *b >= 1000 => (*a, *b),
+        [a, b, ..] if *a >= 1000 => (*b, *a),
+        _ => return None,
+    };
+    Date::from_calendar_date(year, month, u8::try_from(day).ok()?).ok()
+}
+
+fn month_from_name(word: &str) -> Option<TimeMonth> {
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = word.trim_end_matches('.').to_ascii_lowercase();
+    if lower.len() < 3 {
+        return None;
+    }
+    let i = NAMES.iter().position(|n| lower.starts_with(n))?;
+    let full = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december",
+    ];
+    // "Sept" is common; otherwise the word is the abbreviation or the full name.
+    (lower.len() == 3 || full[i].starts_with(&lower) || lower == "sept")
+        .then(|| TimeMonth::try_from(i as u8 + 1).ok())
+        .flatten()
+}
+
+/// An ISO-8601 timestamp in the fixed shape `YYYY-MM-DDTHH:MM:SS.mmmZ` (JavaScript's `toISOString`), so that
+/// comparing two of them as strings compares the instants.
+pub fn iso_millis(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
+/// A timestamp with time of day, for ids derived from "title + publish time" (Rednote): normalised to
+/// `YYYY-MM-DD HH:MM` so two exports of the same note agree.
+pub fn normalise_timestamp(cell: &str) -> Option<String> {
+    let cell = cell.trim();
+    let day = parse_date(cell)?;
+    // Chinese exports write the time as 19时32分08秒 right after the day.
+    let chinese_time = cell
+        .split_once('日')
+        .map(|(_, t)| t.trim().replace(['时', '分'], ":").replace('秒', ""));
+    let time_part = match &chinese_time {
+        Some(t) if t.contains(':') => t.as_str(),
+        _ => cell
+            .split([' ', 'T'])
+            .find(|p| p.contains(':'))
+            .unwrap_or("00:00"),
+    };
+    let mut hm = time_part.split(':');
+    let h: u8 = hm.next()?.trim().parse().ok()?;
+    let m: u8 = hm.next()?.get(..2)?.parse().ok()?;
+    let t = time::Time::from_hms(h, m, 0).ok()?;
+    let at = PrimitiveDateTime::new(day, t);
+    Some(format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_exports_write_them() {
+        assert_eq!(parse_count("1,234").unwrap(), Some(1234));
+        assert_eq!(parse_count("\"1777.0\"".trim_matches('"')).unwrap(), Some(1777));
+        assert_eq!(parse_count(" 12 ").unwrap(), Some(12));
+        assert_eq!(parse_count("1.2万").unwrap(), Some(12_000));
+        assert_eq!(parse_count("3.4K").unwrap(), Some(3_400));
+        assert_eq!(parse_count("1 234").unwrap(), Some(1234));
+        for blank in ["", "-", "--", "N/A", "  "] {
+            assert_eq!(parse_count(blank).unwrap(), None, "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn counts_refuse_what_is_not_a_count() {
+        assert_eq!(parse_count("-2").unwrap_err(), "\"-2\" is negative; counts cannot be");
+        assert_eq!(parse_count("3423.5").unwrap_err(), "\"3423.5\" is not a whole number");
+        assert_eq!(parse_count("abc").unwrap_err(), "\"abc\" is not a number");
+        for bad in ["inf", "NaN", "1e5", "0x10", "1.2.3", ".", "--5"] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn signed_counts_and_percentages() {
+        assert_eq!(parse_signed("-5").unwrap(), Some(-5));
+        assert_eq!(parse_decimal("12.5%").unwrap(), Some(12.5));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_seconds("0:00:25").unwrap(), Some(25.0));
+        assert_eq!(parse_duration_seconds("1:02:03").unwrap(), Some(3723.0));
+        assert_eq!(parse_duration_seconds("4:05").unwrap(), Some(245.0));
+        assert_eq!(parse_duration_seconds("61").unwrap(), Some(61.0));
+        assert!(parse_duration_seconds("1:xx").is_err());
+        assert_eq!(parse_hours_as_seconds("226.6398").unwrap(), Some(815_903.28));
+    }
+
+    #[test]
+    fn dates_in_every_shape_seen() {
+        let d = |s: &str| parse_day(s).unwrap().unwrap().to_string();
+        assert_eq!(d("2021-12-28 16:45 +0000"), "2021-12-28");
+        assert_eq!(d("2026-07-14"), "2026-07-14");
+        assert_eq!(d("2026-07-14T23:10:00.000Z"), "2026-07-14");
+        assert_eq!(d("Tue, Jul 14, 2026"), "2026-07-14");
+        assert_eq!(d("Mar 15, 2025"), "2025-03-15");
+        assert_eq!(d("March 15, 2025"), "2025-03-15");
+        assert_eq!(d("15 Sept 2025"), "2025-09-15");
+        assert_eq!(d("07/14/2026"), "2026-07-14");
+        assert_eq!(d("2026/07/14 10:00"), "2026-07-14");
+        assert_eq!(d("2026年07月14日 10:00"), "2026-07-14");
+        assert_eq!(parse_day("").unwrap(), None);
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        for bad in ["2025-02-30", "2025-13-01", "Feb 30, 2025", "yesterday", "13/13/2025", "2025-02-3", "Marchy 1, 2025"] {
+            assert!(parse_day(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timestamps_normalise_for_ids() {
+        assert_eq!(normalise_timestamp("2026-07-14 10:05:33").as_deref(), Some("2026-07-14 10:05"));
+        assert_eq!(normalise_timestamp("2026年07月14日 10:05").as_deref(), Some("2026-07-14 10:05"));
+        assert_eq!(normalise_timestamp("2026年07月14日19时32分08秒").as_deref(), Some("2026-07-14 19:32"));
+        assert_eq!(normalise_timestamp("2026-07-14").as_deref(), Some("2026-07-14 00:00"));
+    }
+
+    #[test]
+    fn iso_millis_sorts_like_time() {
+        let a = iso_millis(time::macros::datetime!(2026-01-02 03:04:05.678 UTC));
+        assert_eq!(a, "2026-01-02T03:04:05.678Z");
+        let b = iso_millis(time::macros::datetime!(2026-01-02 03:04:05.678 +02:00));
+        assert!(b < a);
+    }
+}
