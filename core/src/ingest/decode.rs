@@ -54,7 +54,10 @@ pub type Text = Box<dyn Read + Send>;
 
 /// Opens `raw` (the object's bytes) as UTF-8 text. `gzip_expected` is set when the key ends in `.gz` or the object
 /// says `Content-Encoding: gzip`.
-pub fn open<R: Read + Send + 'static>(raw: R, gzip_expected: bool) -> Result<(Text, Decoding), FileError> {
+pub fn open<R: Read + Send + 'static>(
+    raw: R,
+    gzip_expected: bool,
+) -> Result<(Text, Decoding), FileError> {
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let magic = peek(&mut raw, 4)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
@@ -73,28 +76,37 @@ pub fn open<R: Read + Send + 'static>(raw: R, gzip_expected: bool) -> Result<(Te
     if prefix.starts_with(b"PK\x03\x04") {
         return Err(FileError::Spreadsheet);
     }
-    let (charset, bom_len) = if prefix.starts_with(&[0xff, 0xfe]) || prefix.starts_with(&[0xfe, 0xff]) {
-        (Charset::Utf16, 2)
-    } else if prefix.starts_with(b"\xef\xbb\xbf") {
-        (Charset::Utf8, 3)
-    } else if is_utf8_prefix(&prefix) {
-        (Charset::Utf8, 0)
-    } else {
-        let (gb, _, _) = encoding_rs::GB18030.decode(&prefix);
-        if find_header(gb.as_bytes()).is_some_and(|h| h.format.name == "rednote-notes") {
-            (Charset::Gb18030, 0)
+    let (charset, bom_len) =
+        if prefix.starts_with(&[0xff, 0xfe]) || prefix.starts_with(&[0xfe, 0xff]) {
+            (Charset::Utf16, 2)
+        } else if prefix.starts_with(b"\xef\xbb\xbf") {
+            (Charset::Utf8, 3)
+        } else if is_utf8_prefix(&prefix) {
+            (Charset::Utf8, 0)
         } else {
-            (Charset::Windows1252, 0)
-        }
+            let (gb, _, _) = encoding_rs::GB18030.decode(&prefix);
+            if find_header(gb.as_bytes()).is_some_and(|h| h.format.name == "rednote-notes") {
+                (Charset::Gb18030, 0)
+            } else {
+                (Charset::Windows1252, 0)
+            }
+        };
+    let decoding = Decoding {
+        gzip,
+        charset,
+        bom_len,
     };
-    let decoding = Decoding { gzip, charset, bom_len };
     let mut stream = Cursor::new(prefix).chain(rest);
     let text: Text = match charset {
         Charset::Utf8 => {
             io::copy(&mut (&mut stream).take(bom_len), &mut io::sink()).map_err(FileError::read)?;
             Box::new(stream)
         }
-        Charset::Utf16 => Box::new(DecodeReaderBytesBuilder::new().bom_sniffing(true).build(stream)),
+        Charset::Utf16 => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .bom_sniffing(true)
+                .build(stream),
+        ),
         Charset::Gb18030 => Box::new(
             DecodeReaderBytesBuilder::new()
                 .encoding(Some(encoding_rs::GB18030))
@@ -151,7 +163,10 @@ mod tests {
     fn utf8_with_and_without_bom() {
         let (s, d) = text(b"\xef\xbb\xbfpost_id,platform\n".to_vec(), false).unwrap();
         assert_eq!(s, "post_id,platform\n");
-        assert_eq!((d.charset, d.bom_len, d.offsets_are_raw()), (Charset::Utf8, 3, true));
+        assert_eq!(
+            (d.charset, d.bom_len, d.offsets_are_raw()),
+            (Charset::Utf8, 3, true)
+        );
         let (s, _) = text("a,b\n小红书\n".as_bytes().to_vec(), false).unwrap();
         assert_eq!(s, "a,b\n小红书\n");
     }
@@ -170,7 +185,11 @@ mod tests {
 
     #[test]
     fn latin1_falls_back_to_windows_1252() {
-        let (s, d) = text(b"post_id,platform,date,title\np1,x,2025-01-01,Caf\xe9\n".to_vec(), false).unwrap();
+        let (s, d) = text(
+            b"post_id,platform,date,title\np1,x,2025-01-01,Caf\xe9\n".to_vec(),
+            false,
+        )
+        .unwrap();
         assert!(s.ends_with("Café\n"), "{s}");
         assert_eq!(d.charset, Charset::Windows1252);
     }
@@ -191,12 +210,18 @@ mod tests {
         let (s, d) = text(enc.finish().unwrap(), false).unwrap();
         assert_eq!(s, "post_id,platform\n");
         assert!(d.gzip && !d.offsets_are_raw());
-        assert!(matches!(text(b"post_id\n".to_vec(), true), Err(FileError::NotGzip)));
+        assert!(matches!(
+            text(b"post_id\n".to_vec(), true),
+            Err(FileError::NotGzip)
+        ));
     }
 
     #[test]
     fn empty_files_and_workbooks_are_refused() {
         assert!(matches!(text(Vec::new(), false), Err(FileError::Empty)));
-        assert!(matches!(text(b"PK\x03\x04rest".to_vec(), false), Err(FileError::Spreadsheet)));
+        assert!(matches!(
+            text(b"PK\x03\x04rest".to_vec(), false),
+            Err(FileError::Spreadsheet)
+        ));
     }
 }

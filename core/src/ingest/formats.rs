@@ -155,17 +155,123 @@ pub static X_CONTENT: FormatSpec = FormatSpec {
     description: "X account analytics content export",
     platform: Some(crate::entities::Platform::X),
     columns: &[
-        col(NativeId, &["post id", "ポストid", "post-id", "id del post", "identifiant du post", "id do post", "게시물 id", "帖子 id", "貼文 id"]),
-        col(Date, &["date", "日付", "datum", "fecha", "data", "날짜", "日期"]),
-        col(Title, &["post text", "ポスト本文", "post-text", "texto del post", "texte du post", "texto do post", "게시물 본문", "帖子文本", "貼文文字"]),
-        col(Link, &["post link", "link", "ポストのリンク", "post-link", "postear enlace", "lien du post", "postar link", "게시물 링크", "帖子链接", "貼文連結"]),
-        col(Impressions, &["impressions", "インプレッション数", "impresiones", "impressões", "노출수", "展示量", "曝光次數"]),
-        col(Likes, &["likes", "いいね", "gefällt mir", "me gusta", "j'aime", "curtidas", "마음에 들어요", "喜欢", "喜歡的內容"]),
-        col(Saves, &["bookmarks", "ブックマーク", "lesezeichen", "guardados", "signets", "itens salvos", "북마크", "书签", "書籤"]),
-        col(Comments, &["replies", "返信", "antworten", "respuestas", "réponses", "respostas", "답글", "回复", "回覆"]),
+        col(
+            NativeId,
+            &[
+                "post id",
+                "ポストid",
+                "post-id",
+                "id del post",
+                "identifiant du post",
+                "id do post",
+                "게시물 id",
+                "帖子 id",
+                "貼文 id",
+            ],
+        ),
+        col(
+            Date,
+            &["date", "日付", "datum", "fecha", "data", "날짜", "日期"],
+        ),
+        col(
+            Title,
+            &[
+                "post text",
+                "ポスト本文",
+                "post-text",
+                "texto del post",
+                "texte du post",
+                "texto do post",
+                "게시물 본문",
+                "帖子文本",
+                "貼文文字",
+            ],
+        ),
+        col(
+            Link,
+            &[
+                "post link",
+                "link",
+                "ポストのリンク",
+                "post-link",
+                "postear enlace",
+                "lien du post",
+                "postar link",
+                "게시물 링크",
+                "帖子链接",
+                "貼文連結",
+            ],
+        ),
+        col(
+            Impressions,
+            &[
+                "impressions",
+                "インプレッション数",
+                "impresiones",
+                "impressões",
+                "노출수",
+                "展示量",
+                "曝光次數",
+            ],
+        ),
+        col(
+            Likes,
+            &[
+                "likes",
+                "いいね",
+                "gefällt mir",
+                "me gusta",
+                "j'aime",
+                "curtidas",
+                "마음에 들어요",
+                "喜欢",
+                "喜歡的內容",
+            ],
+        ),
+        col(
+            Saves,
+            &[
+                "bookmarks",
+                "ブックマーク",
+                "lesezeichen",
+                "guardados",
+                "signets",
+                "itens salvos",
+                "북마크",
+                "书签",
+                "書籤",
+            ],
+        ),
+        col(
+            Comments,
+            &[
+                "replies",
+                "返信",
+                "antworten",
+                "respuestas",
+                "réponses",
+                "respostas",
+                "답글",
+                "回复",
+                "回覆",
+            ],
+        ),
         col(Shares, &["reposts", "リポスト", "재게시", "转帖", "轉發"]),
         col(Clicks, &["url clicks", "urlのクリック数"]),
-        col(FollowersGained, &["new follows", "新しいフォロー", "neue follower*innen", "nuevos seguidores", "nouveaux abonnés", "novos seguidores", "새로운 팔로우", "新关注", "新跟隨人數"]),
+        col(
+            FollowersGained,
+            &[
+                "new follows",
+                "新しいフォロー",
+                "neue follower*innen",
+                "nuevos seguidores",
+                "nouveaux abonnés",
+                "novos seguidores",
+                "새로운 팔로우",
+                "新关注",
+                "新跟隨人數",
+            ],
+        ),
     ],
     signature: &[NativeId, Date, Title, Impressions],
     required: &[NativeId, Date],
@@ -183,7 +289,14 @@ pub static LINKEDIN_POSTS: FormatSpec = FormatSpec {
         col(Link, &["post link", "update link"]),
         col(Date, &["created date"]),
         col(Impressions, &["impressions"]),
-        col(Views, &["views", "views (excluding offsite video views)", "views (excluding off-site video views)"]),
+        col(
+            Views,
+            &[
+                "views",
+                "views (excluding offsite video views)",
+                "views (excluding off-site video views)",
+            ],
+        ),
         col(Clicks, &["clicks"]),
         col(Likes, &["likes", "reactions"]),
         col(Comments, &["comments"]),
@@ -264,7 +377,12 @@ pub fn format_by_name(name: &str) -> Option<&'static FormatSpec> {
 pub fn normalise_header(cell: &str) -> String {
     let cleaned: String = cell
         .chars()
-        .filter(|c| !matches!(c, '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
+            )
+        })
         .collect();
     cleaned
         .split_whitespace()
@@ -314,13 +432,19 @@ impl std::fmt::Display for HeaderProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             HeaderProblem::Missing(format, field) => {
-                write!(f, "{format} header is missing the required {field:?} column")
+                write!(
+                    f,
+                    "{format} header is missing the required {field:?} column"
+                )
             }
             HeaderProblem::Duplicate {
                 name,
                 first,
                 second,
-            } => write!(f, "column {name:?} appears twice (columns {first} and {second})"),
+            } => write!(
+                f,
+                "column {name:?} appears twice (columns {first} and {second})"
+            ),
         }
     }
 }
@@ -361,7 +485,9 @@ impl FormatSpec {
 }
 
 /// The format a header row belongs to: the recognised format that maps the most columns.
-pub fn detect(header: &[String]) -> Option<(&'static FormatSpec, Result<ColumnMap, HeaderProblem>)> {
+pub fn detect(
+    header: &[String],
+) -> Option<(&'static FormatSpec, Result<ColumnMap, HeaderProblem>)> {
     FORMATS
         .iter()
         .filter_map(|spec| spec.map_header(header).map(|m| (*spec, m)))
@@ -390,7 +516,10 @@ mod tests {
             ("笔记标题,首次发布时间,体裁,曝光,观看量,封面点击率,点赞,评论,收藏,涨粉,分享", "rednote-notes"),
         ];
         for (line, name) in cases {
-            let cells: Vec<String> = header(line).into_iter().map(|c| c.trim_matches('"').to_owned()).collect();
+            let cells: Vec<String> = header(line)
+                .into_iter()
+                .map(|c| c.trim_matches('"').to_owned())
+                .collect();
             let (spec, map) = detect(&cells).unwrap_or_else(|| panic!("{name} not detected"));
             assert_eq!(spec.name, name);
             assert!(map.is_ok(), "{name}: {:?}", map.err());
@@ -434,7 +563,10 @@ mod tests {
     #[test]
     fn unrelated_headers_are_not_detected() {
         assert!(detect(&header("name,email,phone")).is_none());
-        assert!(detect(&header("Date,Impressions,Engagements")).is_none(), "account totals are not per post");
+        assert!(
+            detect(&header("Date,Impressions,Engagements")).is_none(),
+            "account totals are not per post"
+        );
         assert!(detect(&header("Subscription status,Views,Watch time (hours)")).is_none());
     }
 }

@@ -67,11 +67,20 @@ impl FileError {
     pub fn read(e: std::io::Error) -> Self {
         use std::io::ErrorKind::*;
         let transient = !matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof);
-        FileError::Read { message: e.to_string(), transient }
+        FileError::Read {
+            message: e.to_string(),
+            transient,
+        }
     }
 
     /// True when reading the object again may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, FileError::Read { transient: true, .. })
+        matches!(
+            self,
+            FileError::Read {
+                transient: true,
+                ..
+            }
+        )
     }
 }

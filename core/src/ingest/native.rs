@@ -61,20 +61,29 @@ fn x_status_id(text: &str) -> Option<String> {
         // Legacy exports sometimes write ids as floats ("1.465e18" never, but "1465712230054432768.0" does occur).
         None => text.strip_suffix(".0").unwrap_or(text),
     };
-    (!candidate.is_empty() && candidate.len() <= 20 && candidate.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| candidate.to_owned())
+    (!candidate.is_empty()
+        && candidate.len() <= 20
+        && candidate.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| candidate.to_owned())
 }
 
 /// Video ids: 11 characters of `[A-Za-z0-9_-]`, bare or inside a watch, short or youtu.be link.
 fn youtube_video_id(text: &str) -> Option<String> {
-    let is_id = |s: &str| s.len() == 11 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let is_id = |s: &str| {
+        s.len() == 11
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if is_id(text) {
         return Some(text.to_owned());
     }
     for marker in ["v=", "youtu.be/", "/shorts/", "/embed/", "/live/"] {
         if let Some(i) = text.find(marker) {
             let rest = &text[i + marker.len()..];
-            let id: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+            let id: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
             if is_id(&id) {
                 return Some(id);
             }
@@ -87,7 +96,11 @@ fn youtube_video_id(text: &str) -> Option<String> {
 fn linkedin_urn(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     for kind in ["activity", "share", "ugcpost"] {
-        for marker in [format!("urn:li:{kind}:"), format!("urn%3ali%3a{kind}%3a"), format!("{kind}-")] {
+        for marker in [
+            format!("urn:li:{kind}:"),
+            format!("urn%3ali%3a{kind}%3a"),
+            format!("{kind}-"),
+        ] {
             if let Some(i) = lower.find(&marker) {
                 let digits: String = lower[i + marker.len()..]
                     .chars()
@@ -113,8 +126,11 @@ fn rednote_title(text: &str) -> Option<String> {
 pub fn rednote_identity(title: &str, published: &str, kind: &str) -> Option<(NativeKey, ItemId)> {
     let key = native_key(Platform::Rednote, title)?;
     let at = super::values::normalise_timestamp(published)?;
-    let id = ItemId::parse(format!("rn-{}", short_hash(&format!("{}\u{1f}{at}\u{1f}{}", key.key, kind.trim()))))
-        .expect("hex is an id");
+    let id = ItemId::parse(format!(
+        "rn-{}",
+        short_hash(&format!("{}\u{1f}{at}\u{1f}{}", key.key, kind.trim()))
+    ))
+    .expect("hex is an id");
     Some((key, id))
 }
 
@@ -128,30 +144,74 @@ mod tests {
 
     #[test]
     fn x_ids_from_ids_floats_and_links() {
-        assert_eq!(key(Platform::X, "1465712230054432768").as_deref(), Some("1465712230054432768"));
-        assert_eq!(key(Platform::X, "https://twitter.com/rOpenSci/status/1465712230054432768").as_deref(), Some("1465712230054432768"));
-        assert_eq!(key(Platform::X, "https://x.com/a/status/2077066290949097130?s=20").as_deref(), Some("2077066290949097130"));
+        assert_eq!(
+            key(Platform::X, "1465712230054432768").as_deref(),
+            Some("1465712230054432768")
+        );
+        assert_eq!(
+            key(
+                Platform::X,
+                "https://twitter.com/rOpenSci/status/1465712230054432768"
+            )
+            .as_deref(),
+            Some("1465712230054432768")
+        );
+        assert_eq!(
+            key(
+                Platform::X,
+                "https://x.com/a/status/2077066290949097130?s=20"
+            )
+            .as_deref(),
+            Some("2077066290949097130")
+        );
         assert_eq!(key(Platform::X, "not an id"), None);
     }
 
     #[test]
     fn youtube_ids_trimmed_and_from_links() {
-        assert_eq!(key(Platform::Youtube, " -jBLlV16Dko").as_deref(), Some("-jBLlV16Dko"));
-        assert_eq!(key(Platform::Youtube, "https://www.youtube.com/watch?v=F3HVs95pagk&t=3").as_deref(), Some("F3HVs95pagk"));
-        assert_eq!(key(Platform::Youtube, "https://youtu.be/F3HVs95pagk").as_deref(), Some("F3HVs95pagk"));
-        assert_eq!(key(Platform::Youtube, "https://youtube.com/shorts/F3HVs95pagk").as_deref(), Some("F3HVs95pagk"));
+        assert_eq!(
+            key(Platform::Youtube, " -jBLlV16Dko").as_deref(),
+            Some("-jBLlV16Dko")
+        );
+        assert_eq!(
+            key(
+                Platform::Youtube,
+                "https://www.youtube.com/watch?v=F3HVs95pagk&t=3"
+            )
+            .as_deref(),
+            Some("F3HVs95pagk")
+        );
+        assert_eq!(
+            key(Platform::Youtube, "https://youtu.be/F3HVs95pagk").as_deref(),
+            Some("F3HVs95pagk")
+        );
+        assert_eq!(
+            key(Platform::Youtube, "https://youtube.com/shorts/F3HVs95pagk").as_deref(),
+            Some("F3HVs95pagk")
+        );
         assert_eq!(key(Platform::Youtube, "#NAME?"), None);
     }
 
     #[test]
     fn linkedin_urns_in_links_and_slugs() {
         assert_eq!(
-            key(Platform::Linkedin, "https://www.linkedin.com/feed/update/urn:li:activity:7351002233445566778/").as_deref(),
+            key(
+                Platform::Linkedin,
+                "https://www.linkedin.com/feed/update/urn:li:activity:7351002233445566778/"
+            )
+            .as_deref(),
             Some("activity-7351002233445566778")
         );
-        assert_eq!(key(Platform::Linkedin, "urn:li:ugcPost:7250000000000000001").as_deref(), Some("ugcpost-7250000000000000001"));
         assert_eq!(
-            key(Platform::Linkedin, "https://www.linkedin.com/posts/jane_launch-activity-7351002233445566778-AbCd").as_deref(),
+            key(Platform::Linkedin, "urn:li:ugcPost:7250000000000000001").as_deref(),
+            Some("ugcpost-7250000000000000001")
+        );
+        assert_eq!(
+            key(
+                Platform::Linkedin,
+                "https://www.linkedin.com/posts/jane_launch-activity-7351002233445566778-AbCd"
+            )
+            .as_deref(),
             Some("activity-7351002233445566778")
         );
     }
@@ -161,12 +221,19 @@ mod tests {
         let x = native_key(Platform::X, "1465712230054432768").unwrap();
         assert_eq!(x.derived_post_id().as_str(), "x-1465712230054432768");
         let li = native_key(Platform::Linkedin, "urn:li:activity:7351002233445566778").unwrap();
-        assert_eq!(li.derived_post_id().as_str(), "li-activity-7351002233445566778");
-        let (k1, id1) = rednote_identity("夏天  咖啡", "2026年07月14日19时32分08秒", "图文").unwrap();
+        assert_eq!(
+            li.derived_post_id().as_str(),
+            "li-activity-7351002233445566778"
+        );
+        let (k1, id1) =
+            rednote_identity("夏天  咖啡", "2026年07月14日19时32分08秒", "图文").unwrap();
         let (k2, id2) = rednote_identity("夏天 咖啡", "2026-07-14 19:32", "图文").unwrap();
         assert_eq!((k1, id1.clone()), (k2, id2));
         assert!(id1.as_str().starts_with("rn-") && id1.as_str().len() == 19);
         let (_, other) = rednote_identity("夏天 咖啡", "2026-07-14 19:32", "视频").unwrap();
-        assert_ne!(id1, other, "a video with the same title and time is another note");
+        assert_ne!(
+            id1, other,
+            "a video with the same title and time is another note"
+        );
     }
 }

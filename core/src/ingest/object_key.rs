@@ -87,23 +87,48 @@ mod tests {
 
     #[test]
     fn special_characters_in_the_file_name_are_fine() {
-        assert_eq!(ws("imports/ws1/%E5%B0%8F%E7%BA%A2%E4%B9%A6+%281%29.csv").unwrap(), "ws1");
+        assert_eq!(
+            ws("imports/ws1/%E5%B0%8F%E7%BA%A2%E4%B9%A6+%281%29.csv").unwrap(),
+            "ws1"
+        );
     }
 
     #[test]
     fn dot_segments_and_encoded_traversal_are_refused() {
-        assert!(matches!(ws("imports/../B/x.csv"), Err(KeyError::Workspace { .. })));
-        assert!(matches!(ws("imports/./x.csv"), Err(KeyError::Workspace { .. })));
+        assert!(matches!(
+            ws("imports/../B/x.csv"),
+            Err(KeyError::Workspace { .. })
+        ));
+        assert!(matches!(
+            ws("imports/./x.csv"),
+            Err(KeyError::Workspace { .. })
+        ));
         // A key that literally contains %2F: S3 encodes its '%' as %25.
-        assert!(matches!(ws("imports/A%252F..%252FB/x.csv"), Err(KeyError::Workspace { .. })));
-        assert!(matches!(ws("imports/A+B/x.csv"), Err(KeyError::Workspace { .. })));
+        assert!(matches!(
+            ws("imports/A%252F..%252FB/x.csv"),
+            Err(KeyError::Workspace { .. })
+        ));
+        assert!(matches!(
+            ws("imports/A+B/x.csv"),
+            Err(KeyError::Workspace { .. })
+        ));
     }
 
     #[test]
     fn keys_outside_imports_are_refused() {
-        for key in ["rejects/ws1/x.csv", "imports/ws1", "imports/ws1/", "imports//x.csv", "x.csv", "Imports/ws1/x.csv"] {
+        for key in [
+            "rejects/ws1/x.csv",
+            "imports/ws1",
+            "imports/ws1/",
+            "imports//x.csv",
+            "x.csv",
+            "Imports/ws1/x.csv",
+        ] {
             assert!(workspace_of(key).is_err(), "{key}");
         }
-        assert!(matches!(decode_notification_key("imports/%FF/x"), Err(KeyError::Encoding(_))));
+        assert!(matches!(
+            decode_notification_key("imports/%FF/x"),
+            Err(KeyError::Encoding(_))
+        ));
     }
 }

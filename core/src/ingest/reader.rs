@@ -42,22 +42,33 @@ pub struct HeaderFound {
 pub fn find_header(prefix: &[u8]) -> Option<HeaderFound> {
     let mut best: Option<(usize, HeaderFound)> = None;
     for delimiter in DELIMITERS {
-        let mut csv = ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(prefix);
+        let mut csv = csv_reader(delimiter, prefix);
         let mut record = ByteRecord::new();
         for index in 0..HEADER_SEARCH_LINES {
             match csv.read_byte_record(&mut record) {
                 Ok(true) => {}
                 _ => break,
             }
-            let cells: Vec<String> = record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            let cells: Vec<String> = (0..record.len())
+                .map(|i| {
+                    String::from_utf8_lossy(field(&record, i).unwrap_or_default()).into_owned()
+                })
+                .collect();
             if let Some((format, columns)) = detect(&cells) {
                 if best.as_ref().is_none_or(|(i, _)| index < *i) {
-                    let line = record.position().map_or(1, |p| p.line());
-                    best = Some((index, HeaderFound { format, columns, delimiter, header: cells, line }));
+                    let at_end = csv.position().byte() as usize == prefix.len()
+                        && prefix.last() != Some(&b'\n');
+                    let line = start_line(csv.position().line(), &record, !at_end);
+                    best = Some((
+                        index,
+                        HeaderFound {
+                            format,
+                            columns,
+                            delimiter,
+                            header: cells,
+                            line,
+                        },
+                    ));
                 }
                 break;
             }
@@ -75,21 +86,72 @@ pub struct Position {
     pub line: u64,
 }
 
-/// Counts the bytes handed to the csv parser since the last record, to stop runaway records.
+/// What the reader under the csv parser has seen: enough to stop runaway records and to tell whether the last
+/// record of the file ended with a line break.
+#[derive(Debug, Default)]
+struct Feed {
+    since_record: Cell<u64>,
+    delivered: Cell<u64>,
+    eof: Cell<bool>,
+    last_byte: Cell<u8>,
+}
+
+/// Hands bytes to the csv parser, keeping [`Feed`] up to date.
 struct Guarded<R> {
     inner: R,
-    since_record: Rc<Cell<u64>>,
+    feed: Rc<Feed>,
 }
 
 impl<R: Read> Read for Guarded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.since_record.get() > MAX_RECORD_BYTES {
+        let feed = &self.feed;
+        if feed.since_record.get() > MAX_RECORD_BYTES {
             return Err(io::Error::other(RecordTooLong));
         }
         let n = self.inner.read(buf)?;
-        self.since_record.set(self.since_record.get() + n as u64);
+        if n == 0 && !buf.is_empty() {
+            feed.eof.set(true);
+        } else if n > 0 {
+            feed.last_byte.set(buf[n - 1]);
+        }
+        feed.since_record.set(feed.since_record.get() + n as u64);
+        feed.delivered.set(feed.delivered.get() + n as u64);
         Ok(n)
     }
+}
+
+/// Only `\n` ends a record (a `\r` before it is trimmed from the last field), so the parser's position after a
+/// record is always the start of the next line: the resume point of a continuation.
+fn csv_reader<R: Read>(delimiter: u8, input: R) -> csv::Reader<R> {
+    ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(input)
+}
+
+/// A field without the `\r` of a CRLF line ending.
+pub(crate) fn field(record: &ByteRecord, i: usize) -> Option<&[u8]> {
+    let f = record.get(i)?;
+    Some(if i + 1 == record.len() {
+        f.strip_suffix(b"\r").unwrap_or(f)
+    } else {
+        f
+    })
+}
+
+/// The physical line a record started on, from the parser's line count after it: minus the line breaks inside
+/// quoted fields, minus the record's own terminator unless it ended the file without one. (The parser's own
+/// record positions point at skipped blank lines, so they cannot be used.)
+fn start_line(end_line: u64, record: &ByteRecord, ended_with_newline: bool) -> u64 {
+    let inner: u64 = record
+        .iter()
+        .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
+        .sum();
+    end_line
+        .saturating_sub(inner + u64::from(ended_with_newline))
+        .max(1)
 }
 
 #[derive(Debug)]
@@ -106,7 +168,9 @@ impl std::error::Error for RecordTooLong {}
 /// Reads the rows of one export.
 pub struct RowReader<R: Read> {
     csv: csv::Reader<Guarded<R>>,
-    since_record: Rc<Cell<u64>>,
+    feed: Rc<Feed>,
+    /// Physical line of the record last read.
+    record_line: u64,
     format: &'static FormatSpec,
     columns: ColumnMap,
     header: Vec<String>,
@@ -134,16 +198,32 @@ impl<R: Read> RowReader<std::io::Chain<Cursor<Vec<u8>>, R>> {
         }
         let found = find_header(&prefix).ok_or_else(|| FileError::NoHeader {
             lines: HEADER_SEARCH_LINES,
-            formats: FORMATS.iter().map(|f| f.description).collect::<Vec<_>>().join("; "),
+            formats: FORMATS
+                .iter()
+                .map(|f| f.description)
+                .collect::<Vec<_>>()
+                .join("; "),
         })?;
-        let columns = found.columns.map_err(|problem| FileError::Header { line: found.line, problem })?;
-        let mut reader = Self::new(Cursor::new(prefix).chain(rest), found.format, columns, found.header, found.delimiter, Position::default());
+        let columns = found.columns.map_err(|problem| FileError::Header {
+            line: found.line,
+            problem,
+        })?;
+        let mut reader = Self::new(
+            Cursor::new(prefix).chain(rest),
+            found.format,
+            columns,
+            found.header,
+            found.delimiter,
+            Position::default(),
+        );
         // Skip everything up to and including the header row.
         loop {
             if !reader.read_record()? {
-                return Err(FileError::read(io::Error::other("header vanished while re-reading")));
+                return Err(FileError::read(io::Error::other(
+                    "header vanished while re-reading",
+                )));
             }
-            if reader.record.position().map_or(u64::MAX, |p| p.line()) >= found.line {
+            if reader.record_line >= found.line {
                 break;
             }
         }
@@ -153,51 +233,97 @@ impl<R: Read> RowReader<std::io::Chain<Cursor<Vec<u8>>, R>> {
 
 impl<R: Read> RowReader<R> {
     /// Continues a file from a checkpoint: `text` starts at `at.byte` of the decoded stream.
-    pub fn resume(text: R, format: &'static FormatSpec, header: Vec<String>, delimiter: u8, at: Position) -> Result<Self, FileError> {
+    pub fn resume(
+        text: R,
+        format: &'static FormatSpec,
+        header: Vec<String>,
+        delimiter: u8,
+        at: Position,
+    ) -> Result<Self, FileError> {
         let columns = format
             .map_header(&header)
             .unwrap_or_else(|| Err(HeaderProblem::Missing(format.name, format.signature[0])))
-            .map_err(|problem| FileError::Header { line: at.line, problem })?;
-        let base = Position { byte: at.byte, line: at.line.saturating_sub(1) };
+            .map_err(|problem| FileError::Header {
+                line: at.line,
+                problem,
+            })?;
+        let base = Position {
+            byte: at.byte,
+            line: at.line.saturating_sub(1),
+        };
         Ok(Self::new(text, format, columns, header, delimiter, base))
     }
 
-    fn new(text: R, format: &'static FormatSpec, columns: ColumnMap, header: Vec<String>, delimiter: u8, base: Position) -> Self {
-        let since_record = Rc::new(Cell::new(0));
-        let csv = ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(Guarded { inner: text, since_record: since_record.clone() });
-        Self { csv, since_record, format, columns, header, delimiter, base, record: ByteRecord::new() }
+    fn new(
+        text: R,
+        format: &'static FormatSpec,
+        columns: ColumnMap,
+        header: Vec<String>,
+        delimiter: u8,
+        base: Position,
+    ) -> Self {
+        let feed = Rc::new(Feed::default());
+        let csv = csv_reader(
+            delimiter,
+            Guarded {
+                inner: text,
+                feed: feed.clone(),
+            },
+        );
+        Self {
+            csv,
+            feed,
+            record_line: 0,
+            format,
+            columns,
+            header,
+            delimiter,
+            base,
+            record: ByteRecord::new(),
+        }
     }
 
     fn read_record(&mut self) -> Result<bool, FileError> {
         let line = self.position().line;
-        let more = self.csv.read_byte_record(&mut self.record).map_err(|e| match e.kind() {
-            csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|i| i.is::<RecordTooLong>()) => {
-                FileError::RowTooLong { line, limit: MAX_RECORD_BYTES }
-            }
-            csv::ErrorKind::Io(_) => match e.into_kind() {
-                csv::ErrorKind::Io(io) => FileError::read(io),
-                _ => unreachable!("matched Io above"),
-            },
-            _ => FileError::read(io::Error::other(e.to_string())),
-        })?;
+        let more = self
+            .csv
+            .read_byte_record(&mut self.record)
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|i| i.is::<RecordTooLong>()) => {
+                    FileError::RowTooLong {
+                        line,
+                        limit: MAX_RECORD_BYTES,
+                    }
+                }
+                csv::ErrorKind::Io(_) => match e.into_kind() {
+                    csv::ErrorKind::Io(io) => FileError::read(io),
+                    _ => unreachable!("matched Io above"),
+                },
+                _ => FileError::read(io::Error::other(e.to_string())),
+            })?;
         // Bytes already buffered by the parser count towards the next record; a fresh count per record is
         // close enough for a runaway guard.
-        self.since_record.set(0);
+        self.feed.since_record.set(0);
+        if more {
+            let end = self.csv.position();
+            let at_end = self.feed.eof.get() && end.byte() == self.feed.delivered.get();
+            let ended_with_newline = !at_end || self.feed.last_byte.get() == b'\n';
+            self.record_line =
+                self.base.line + start_line(end.line(), &self.record, ended_with_newline);
+        }
         Ok(more)
     }
 
     /// The next row, `None` at the end. An error ends the file (unreadable stream, runaway record).
     pub fn next_row(&mut self) -> Option<Result<RowOutcome, FileError>> {
-        let line = self.position().line;
         match self.read_record() {
-            Ok(true) => {
-                let line = self.record.position().map_or(line, |p| self.base.line + p.line());
-                Some(Ok(build_row(self.format, &self.columns, &self.header, &self.record, line)))
-            }
+            Ok(true) => Some(Ok(build_row(
+                self.format,
+                &self.columns,
+                &self.header,
+                &self.record,
+                self.record_line,
+            ))),
             Ok(false) => None,
             Err(e) => Some(Err(e)),
         }
@@ -221,7 +347,10 @@ impl<R: Read> RowReader<R> {
     /// The next unread position: where a continuation starts.
     pub fn position(&self) -> Position {
         let p = self.csv.position();
-        Position { byte: self.base.byte + p.byte(), line: self.base.line + p.line() }
+        Position {
+            byte: self.base.byte + p.byte(),
+            line: self.base.line + p.line(),
+        }
     }
 
     /// True when the header names `field` (used by callers deciding what a format can provide).

@@ -43,7 +43,8 @@ impl<W: Write> RejectsWriter<W> {
             Some(column) => format!("{column}: {}", row.error.reason),
             None => row.error.reason.clone(),
         };
-        let mut out: Vec<String> = vec![row.error.line.to_string(), neutralise(&error).into_owned()];
+        let mut out: Vec<String> =
+            vec![row.error.line.to_string(), neutralise(&error).into_owned()];
         out.extend(row.cells.iter().map(|c| neutralise(c).into_owned()));
         self.rows += 1;
         self.csv.write_record(&out)
@@ -67,14 +68,23 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_errors_located() {
-        let mut w = RejectsWriter::new(Vec::new(), Some(&["post_id".into(), "likes".into()])).unwrap();
+        let mut w =
+            RejectsWriter::new(Vec::new(), Some(&["post_id".into(), "likes".into()])).unwrap();
         w.write(&RejectedRow {
-            error: RowError { line: 7, column: Some("likes".into()), reason: "\"=1+1\" is not a number".into() },
+            error: RowError {
+                line: 7,
+                column: Some("likes".into()),
+                reason: "\"=1+1\" is not a number".into(),
+            },
             cells: vec!["p1".into(), "=1+1".into()],
         })
         .unwrap();
         w.write(&RejectedRow {
-            error: RowError { line: 9, column: None, reason: "row has 3 fields but the header has 2".into() },
+            error: RowError {
+                line: 9,
+                column: None,
+                reason: "row has 3 fields but the header has 2".into(),
+            },
             cells: vec!["@SUM(A1)".into(), "-2".into(), "+x".into()],
         })
         .unwrap();

@@ -7,7 +7,11 @@ use csv::ByteRecord;
 
 use super::formats::{ColumnMap, Field, FormatSpec, Identity};
 use super::native::{native_key, rednote_identity, NativeKey};
-use super::values::{parse_count, parse_day, parse_decimal, parse_duration_seconds, parse_hours_as_seconds, parse_signed};
+use super::reader::field;
+use super::values::{
+    parse_count, parse_day, parse_decimal, parse_duration_seconds, parse_hours_as_seconds,
+    parse_signed, show,
+};
 use crate::entities::{Platform, RowError};
 use crate::ids::{Day, ItemId};
 
@@ -84,29 +88,63 @@ pub enum RowOutcome {
 }
 
 /// Builds the row for `record` read at physical `line`.
-pub fn build_row(spec: &FormatSpec, columns: &ColumnMap, header: &[String], record: &ByteRecord, line: u64) -> RowOutcome {
+pub fn build_row(
+    spec: &FormatSpec,
+    columns: &ColumnMap,
+    header: &[String],
+    record: &ByteRecord,
+    line: u64,
+) -> RowOutcome {
     if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
         return RowOutcome::Skipped;
     }
-    let first = String::from_utf8_lossy(record.get(0).unwrap_or_default());
-    if spec.summary_rows.contains(&first.trim().to_lowercase().as_str()) {
+    let first = String::from_utf8_lossy(field(record, 0).unwrap_or_default());
+    if spec
+        .summary_rows
+        .contains(&first.trim().to_lowercase().as_str())
+    {
         return RowOutcome::Skipped;
     }
     let reject = |column: Option<usize>, reason: String| {
         RowOutcome::Rejected(RejectedRow {
-            error: RowError { line, column: column.map(|i| header.get(i).map_or_else(|| format!("column {}", i + 1), |h| h.trim().to_owned())), reason },
-            cells: record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect(),
+            error: RowError {
+                line,
+                column: column.map(|i| {
+                    header
+                        .get(i)
+                        .map_or_else(|| format!("column {}", i + 1), |h| h.trim().to_owned())
+                }),
+                reason,
+            },
+            cells: (0..record.len())
+                .map(|i| String::from_utf8_lossy(field(record, i).unwrap_or_default()).into_owned())
+                .collect(),
         })
     };
     if record.len() != header.len() {
-        return reject(None, format!("row has {} fields but the header has {}", record.len(), header.len()));
+        return reject(
+            None,
+            format!(
+                "row has {} fields but the header has {}",
+                record.len(),
+                header.len()
+            ),
+        );
     }
-    if let Some((i, _)) = record.iter().enumerate().find(|(_, c)| std::str::from_utf8(c).is_err()) {
-        return reject(Some(i), "is not valid UTF-8 text (save the file as UTF-8)".to_owned());
+    if let Some(i) = (0..record.len())
+        .find(|i| std::str::from_utf8(field(record, *i).unwrap_or_default()).is_err())
+    {
+        return reject(
+            Some(i),
+            "is not valid UTF-8 text (save the file as UTF-8)".to_owned(),
+        );
     }
-    let cell = |field: Field| -> Option<(usize, &str)> {
-        let i = columns.get(field)?;
-        Some((i, std::str::from_utf8(record.get(i)?).expect("checked above")))
+    let cell = |wanted: Field| -> Option<(usize, &str)> {
+        let i = columns.get(wanted)?;
+        Some((
+            i,
+            std::str::from_utf8(field(record, i)?).expect("checked above"),
+        ))
     };
     match row(spec, &cell, line) {
         Ok(row) => RowOutcome::Metric(row),
@@ -116,7 +154,11 @@ pub fn build_row(spec: &FormatSpec, columns: &ColumnMap, header: &[String], reco
 
 type Located = (Option<usize>, String);
 
-fn row<'a>(spec: &FormatSpec, cell: &dyn Fn(Field) -> Option<(usize, &'a str)>, line: u64) -> Result<MetricRow, Located> {
+fn row<'a>(
+    spec: &FormatSpec,
+    cell: &dyn Fn(Field) -> Option<(usize, &'a str)>,
+    line: u64,
+) -> Result<MetricRow, Located> {
     let required = |field: Field, what: &str| -> Result<(usize, &'a str), Located> {
         match cell(field) {
             Some((i, v)) if !v.trim().is_empty() => Ok((i, v)),
@@ -128,28 +170,52 @@ fn row<'a>(spec: &FormatSpec, cell: &dyn Fn(Field) -> Option<(usize, &'a str)>, 
         Some(p) => p,
         None => {
             let (i, v) = required(Field::Platform, "platform")?;
-            v.trim().to_lowercase().parse::<Platform>().map_err(|e| (Some(i), e.to_string()))?
+            v.trim()
+                .to_lowercase()
+                .parse::<Platform>()
+                .map_err(|e| (Some(i), e.to_string()))?
         }
     };
-    let (date_col, date_text) = required(Field::Date, "date")?;
+    // Native exports give a post's totals against its publish day; the canonical CSV states the snapshot day.
+    let date_what = if spec.identity == Identity::PostIdColumn {
+        "date"
+    } else {
+        "publish date"
+    };
+    let (date_col, date_text) = required(Field::Date, date_what)?;
     let date = parse_day(date_text)
         .map_err(|e| (Some(date_col), e))?
-        .ok_or((Some(date_col), "date is empty".to_owned()))?;
+        .ok_or((Some(date_col), format!("{date_what} is empty")))?;
     let post = match spec.identity {
         Identity::PostIdColumn => {
             let (i, v) = required(Field::PostId, "post id")?;
             PostRef::App(ItemId::parse(v.trim()).map_err(|e| (Some(i), e.to_string()))?)
         }
         Identity::NativeId | Identity::Link => {
-            let field = if spec.identity == Identity::NativeId { Field::NativeId } else { Field::Link };
+            let field = if spec.identity == Identity::NativeId {
+                Field::NativeId
+            } else {
+                Field::Link
+            };
             let (i, v) = required(field, "post id")?;
-            let key = native_key(platform, v).ok_or_else(|| (Some(i), format!("{:?} is not a {platform} post id or link", v.trim())))?;
-            PostRef::Native { derived: key.derived_post_id(), key }
+            let key = native_key(platform, v).ok_or_else(|| {
+                (
+                    Some(i),
+                    format!("{} is not a {platform} post id or link", show(v.trim())),
+                )
+            })?;
+            PostRef::Native {
+                derived: key.derived_post_id(),
+                key,
+            }
         }
         Identity::TitleAndTime => {
             let (i, title) = required(Field::Title, "title")?;
             let kind = cell(Field::Kind).map_or("", |(_, k)| k);
-            let (key, derived) = rednote_identity(title, date_text, kind).ok_or((Some(i), "title or publish time unusable as an id".to_owned()))?;
+            let (key, derived) = rednote_identity(title, date_text, kind).ok_or((
+                Some(i),
+                "title or publish time unusable as an id".to_owned(),
+            ))?;
             PostRef::Native { key, derived }
         }
     };
@@ -180,14 +246,24 @@ fn row<'a>(spec: &FormatSpec, cell: &dyn Fn(Field) -> Option<(usize, &'a str)>, 
         counts.watch_time_seconds = parse_hours_as_seconds(v).map_err(|e| (Some(i), e))?;
     }
     if let Some((i, v)) = cell(Field::AverageWatchSeconds) {
-        let per_view = parse_decimal(v.trim().trim_end_matches(['秒', 's'])).map_err(|e| (Some(i), e))?;
+        let per_view =
+            parse_decimal(v.trim().trim_end_matches(['秒', 's'])).map_err(|e| (Some(i), e))?;
         if let (Some(avg), Some(views)) = (per_view, counts.views) {
             if avg < 0.0 {
-                return Err((Some(i), format!("{:?} is a negative duration", v.trim())));
+                return Err((
+                    Some(i),
+                    format!("{} is a negative duration", show(v.trim())),
+                ));
             }
             // Rednote gives the average per view; the total is what the contract stores.
             counts.watch_time_seconds = Some((avg * views as f64 * 1000.0).round() / 1000.0);
         }
     }
-    Ok(MetricRow { line, platform, post, date, counts })
+    Ok(MetricRow {
+        line,
+        platform,
+        post,
+        date,
+        counts,
+    })
 }

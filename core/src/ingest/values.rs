@@ -9,9 +9,22 @@ use time::{Date, Month as TimeMonth, PrimitiveDateTime};
 
 use crate::ids::Day;
 
+/// A cell quoted for an error message, cut to 40 characters so a huge cell cannot flood a report.
+pub fn show(cell: &str) -> String {
+    if cell.chars().count() <= 40 {
+        format!("{cell:?}")
+    } else {
+        let head: String = cell.chars().take(37).collect();
+        format!("{:?}", format!("{head}...")) + &format!(" ({} characters)", cell.chars().count())
+    }
+}
+
 /// Cells that mean "no value" in one export or another.
 fn is_blank(cell: &str) -> bool {
-    matches!(cell, "" | "-" | "--" | "—" | "N/A" | "n/a" | "NA" | "null" | "None")
+    matches!(
+        cell,
+        "" | "-" | "--" | "—" | "N/A" | "n/a" | "NA" | "null" | "None"
+    )
 }
 
 /// A decimal number as written in an export: thousands separators (`,`, `'`, thin or plain spaces) removed,
@@ -46,11 +59,11 @@ pub fn parse_decimal(cell: &str) -> Result<Option<f64>, String> {
         && cleaned.matches('.').count() <= 1
         && cleaned.chars().any(|c| c.is_ascii_digit());
     if !plain {
-        return Err(format!("{cell:?} is not a number"));
+        return Err(format!("{} is not a number", show(cell)));
     }
     let value: f64 = cleaned
         .parse()
-        .map_err(|_| format!("{cell:?} is not a number"))?;
+        .map_err(|_| format!("{} is not a number", show(cell)))?;
     Ok(Some(value * scale))
 }
 
@@ -58,11 +71,14 @@ pub fn parse_decimal(cell: &str) -> Result<Option<f64>, String> {
 pub fn parse_count(cell: &str) -> Result<Option<u64>, String> {
     match parse_decimal(cell)? {
         None => Ok(None),
-        Some(v) if v < 0.0 => Err(format!("{:?} is negative; counts cannot be", cell.trim())),
+        Some(v) if v < 0.0 => Err(format!(
+            "{} is negative; counts cannot be",
+            show(cell.trim())
+        )),
         Some(v) if v.fract() != 0.0 && (v.round() - v).abs() > 1e-6 => {
-            Err(format!("{:?} is not a whole number", cell.trim()))
+            Err(format!("{} is not a whole number", show(cell.trim())))
         }
-        Some(v) if v > 9.0e15 => Err(format!("{:?} is too large to be a count", cell.trim())),
+        Some(v) if v > 9.0e15 => Err(format!("{} is too large to be a count", show(cell.trim()))),
         Some(v) => Ok(Some(v.round() as u64)),
     }
 }
@@ -72,9 +88,9 @@ pub fn parse_signed(cell: &str) -> Result<Option<i64>, String> {
     match parse_decimal(cell)? {
         None => Ok(None),
         Some(v) if (v.round() - v).abs() > 1e-6 => {
-            Err(format!("{:?} is not a whole number", cell.trim()))
+            Err(format!("{} is not a whole number", show(cell.trim())))
         }
-        Some(v) if v.abs() > 9.0e15 => Err(format!("{:?} is too large", cell.trim())),
+        Some(v) if v.abs() > 9.0e15 => Err(format!("{} is too large", show(cell.trim()))),
         Some(v) => Ok(Some(v.round() as i64)),
     }
 }
@@ -87,21 +103,21 @@ pub fn parse_duration_seconds(cell: &str) -> Result<Option<f64>, String> {
     }
     if !cell.contains(':') {
         return match parse_decimal(cell)? {
-            Some(v) if v < 0.0 => Err(format!("{cell:?} is a negative duration")),
+            Some(v) if v < 0.0 => Err(format!("{} is a negative duration", show(cell))),
             other => Ok(other),
         };
     }
     let mut total = 0.0;
     let parts: Vec<&str> = cell.split(':').collect();
     if parts.len() > 3 {
-        return Err(format!("{cell:?} is not a duration (h:mm:ss)"));
+        return Err(format!("{} is not a duration (h:mm:ss)", show(cell)));
     }
     for part in parts {
         let v: f64 = part
             .parse()
             .ok()
             .filter(|v: &f64| *v >= 0.0 && v.is_finite())
-            .ok_or_else(|| format!("{cell:?} is not a duration (h:mm:ss)"))?;
+            .ok_or_else(|| format!("{} is not a duration (h:mm:ss)", show(cell)))?;
         total = total * 60.0 + v;
     }
     Ok(Some(total))
@@ -111,7 +127,7 @@ pub fn parse_duration_seconds(cell: &str) -> Result<Option<f64>, String> {
 pub fn parse_hours_as_seconds(cell: &str) -> Result<Option<f64>, String> {
     match parse_decimal(cell)? {
         None => Ok(None),
-        Some(h) if h < 0.0 => Err(format!("{:?} is a negative duration", cell.trim())),
+        Some(h) if h < 0.0 => Err(format!("{} is a negative duration", show(cell.trim()))),
         Some(h) => Ok(Some((h * 3_600_000.0).round() / 1000.0)),
     }
 }
@@ -124,11 +140,14 @@ pub fn parse_day(cell: &str) -> Result<Option<Day>, String> {
         return Ok(None);
     }
     let date = parse_date(cell).ok_or_else(|| {
-        format!("{cell:?} is not a date (expected e.g. 2026-07-14, Jul 14, 2026 or 07/14/2026)")
+        format!(
+            "{} is not a date (expected e.g. 2026-07-14, Jul 14, 2026 or 07/14/2026)",
+            show(cell)
+        )
     })?;
     Day::from_date(date)
         .map(Some)
-        .map_err(|_| format!("{cell:?} is out of range"))
+        .map_err(|_| format!("{} is out of range", show(cell)))
 }
 
 fn parse_date(cell: &str) -> Option<Date> {
@@ -150,7 +169,8 @@ fn parse_date(cell: &str) -> Option<Date> {
         let (m, rest) = rest.split_once('月')?;
         let d = rest.split('日').next()?;
         let month = TimeMonth::try_from(m.trim().parse::<u8>().ok()?).ok()?;
-        return Date::from_calendar_date(y.trim().parse().ok()?, month, d.trim().parse().ok()?).ok();
+        return Date::from_calendar_date(y.trim().parse().ok()?, month, d.trim().parse().ok()?)
+            .ok();
     }
     // Month names: "Tue, Jul 14, 2026", "Jul 14, 2026", "July 14, 2026", "14 Jul 2026".
     month_name_date(cell)
@@ -162,7 +182,10 @@ fn slash_date(cell: &str) -> Option<Date> {
     if parts.len() != 3 {
         return None;
     }
-    let n: Vec<i32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let n: Vec<i32> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let (y, m, d) = if parts[0].len() == 4 {
         (n[0], n[1], n[2])
     } else if parts[2].len() == 4 {
@@ -170,14 +193,16 @@ fn slash_date(cell: &str) -> Option<Date> {
     } else {
         return None;
     };
-    Date::from_calendar_date(y, TimeMonth::try_from(u8::try_from(m).ok()?).ok()?, u8::try_from(d).ok()?).ok()
+    Date::from_calendar_date(
+        y,
+        TimeMonth::try_from(u8::try_from(m).ok()?).ok()?,
+        u8::try_from(d).ok()?,
+    )
+    .ok()
 }
 
 fn month_name_date(cell: &str) -> Option<Date> {
-    let words: Vec<&str> = cell
-        .split([' ', ','])
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = cell.split([' ', ',']).filter(|w| !w.is_empty()).collect();
     let month_at = words.iter().position(|w| month_from_name(w).is_some())?;
     let month = month_from_name(words[month_at])?;
     let numbers: Vec<i32> = words
@@ -204,8 +229,18 @@ fn month_from_name(word: &str) -> Option<TimeMonth> {
     }
     let i = NAMES.iter().position(|n| lower.starts_with(n))?;
     let full = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     // "Sept" is common; otherwise the word is the abbreviation or the full name.
     (lower.len() == 3 || full[i].starts_with(&lower) || lower == "sept")
@@ -267,7 +302,10 @@ mod tests {
     #[test]
     fn numbers_as_exports_write_them() {
         assert_eq!(parse_count("1,234").unwrap(), Some(1234));
-        assert_eq!(parse_count("\"1777.0\"".trim_matches('"')).unwrap(), Some(1777));
+        assert_eq!(
+            parse_count("\"1777.0\"".trim_matches('"')).unwrap(),
+            Some(1777)
+        );
         assert_eq!(parse_count(" 12 ").unwrap(), Some(12));
         assert_eq!(parse_count("1.2万").unwrap(), Some(12_000));
         assert_eq!(parse_count("3.4K").unwrap(), Some(3_400));
@@ -279,8 +317,14 @@ mod tests {
 
     #[test]
     fn counts_refuse_what_is_not_a_count() {
-        assert_eq!(parse_count("-2").unwrap_err(), "\"-2\" is negative; counts cannot be");
-        assert_eq!(parse_count("3423.5").unwrap_err(), "\"3423.5\" is not a whole number");
+        assert_eq!(
+            parse_count("-2").unwrap_err(),
+            "\"-2\" is negative; counts cannot be"
+        );
+        assert_eq!(
+            parse_count("3423.5").unwrap_err(),
+            "\"3423.5\" is not a whole number"
+        );
         assert_eq!(parse_count("abc").unwrap_err(), "\"abc\" is not a number");
         for bad in ["inf", "NaN", "1e5", "0x10", "1.2.3", ".", "--5"] {
             assert!(parse_count(bad).is_err(), "{bad}");
@@ -294,13 +338,26 @@ mod tests {
     }
 
     #[test]
+    fn huge_cells_are_cut_in_messages() {
+        let err = parse_count(&"9".repeat(1_000_000).replace('9', "x")).unwrap_err();
+        assert!(err.len() < 100, "{err}");
+        assert!(
+            err.ends_with("(1000000 characters) is not a number"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration_seconds("0:00:25").unwrap(), Some(25.0));
         assert_eq!(parse_duration_seconds("1:02:03").unwrap(), Some(3723.0));
         assert_eq!(parse_duration_seconds("4:05").unwrap(), Some(245.0));
         assert_eq!(parse_duration_seconds("61").unwrap(), Some(61.0));
         assert!(parse_duration_seconds("1:xx").is_err());
-        assert_eq!(parse_hours_as_seconds("226.6398").unwrap(), Some(815_903.28));
+        assert_eq!(
+            parse_hours_as_seconds("226.6398").unwrap(),
+            Some(815_903.28)
+        );
     }
 
     #[test]
@@ -321,17 +378,37 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        for bad in ["2025-02-30", "2025-13-01", "Feb 30, 2025", "yesterday", "13/13/2025", "2025-02-3", "Marchy 1, 2025"] {
+        for bad in [
+            "2025-02-30",
+            "2025-13-01",
+            "Feb 30, 2025",
+            "yesterday",
+            "13/13/2025",
+            "2025-02-3",
+            "Marchy 1, 2025",
+        ] {
             assert!(parse_day(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn timestamps_normalise_for_ids() {
-        assert_eq!(normalise_timestamp("2026-07-14 10:05:33").as_deref(), Some("2026-07-14 10:05"));
-        assert_eq!(normalise_timestamp("2026年07月14日 10:05").as_deref(), Some("2026-07-14 10:05"));
-        assert_eq!(normalise_timestamp("2026年07月14日19时32分08秒").as_deref(), Some("2026-07-14 19:32"));
-        assert_eq!(normalise_timestamp("2026-07-14").as_deref(), Some("2026-07-14 00:00"));
+        assert_eq!(
+            normalise_timestamp("2026-07-14 10:05:33").as_deref(),
+            Some("2026-07-14 10:05")
+        );
+        assert_eq!(
+            normalise_timestamp("2026年07月14日 10:05").as_deref(),
+            Some("2026-07-14 10:05")
+        );
+        assert_eq!(
+            normalise_timestamp("2026年07月14日19时32分08秒").as_deref(),
+            Some("2026-07-14 19:32")
+        );
+        assert_eq!(
+            normalise_timestamp("2026-07-14").as_deref(),
+            Some("2026-07-14 00:00")
+        );
     }
 
     #[test]
