@@ -8,8 +8,8 @@ use creatoros_core::ingest::decode;
 use creatoros_core::ingest::reader::RowReader;
 use creatoros_core::ingest::rows::{PostRef, RowOutcome};
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/exports")
+fn fixtures(corpus: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(corpus)
 }
 
 /// One line per row: the metric as it will be keyed, or the rejection as it will be reported.
@@ -64,37 +64,37 @@ fn render(path: &Path) -> String {
     out
 }
 
-#[test]
-fn every_export_fixture_reads_as_its_golden() {
-    let dir = fixtures();
+/// Renders every file of a corpus and compares it with its golden; returns how many files were checked.
+fn check_corpus(corpus: &str) -> usize {
+    let dir = fixtures(corpus);
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut checked = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
+    let mut checked = 0;
     for path in entries
         .into_iter()
-        .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "md"))
+        .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "md" || e == "py"))
     {
         let got = render(&path);
-        let golden = dir.join("expected").join(format!(
-            "{}.txt",
-            path.file_name().unwrap().to_string_lossy()
-        ));
+        let golden = dir.join("expected").join(format!("{}.txt", path.file_name().unwrap().to_string_lossy()));
         if update {
             std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
             std::fs::write(&golden, &got).unwrap();
         }
-        let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
-            panic!(
-                "no golden {}: run with UPDATE_GOLDEN=1 and review it",
-                golden.display()
-            )
-        });
+        let want = std::fs::read_to_string(&golden)
+            .unwrap_or_else(|_| panic!("no golden {}: run with UPDATE_GOLDEN=1 and review it", golden.display()));
         assert_eq!(got, want, "{}", path.display());
         checked += 1;
     }
-    assert!(checked >= 9, "only {checked} fixtures");
+    checked
+}
+
+#[test]
+fn every_export_fixture_reads_as_its_golden() {
+    assert!(check_corpus("exports") >= 9);
+}
+
+#[test]
+fn every_bad_input_has_its_exact_outcome() {
+    assert!(check_corpus("bad") >= 25);
 }

@@ -134,18 +134,47 @@ fn peek<R: Read>(reader: &mut BufReader<R>, n: usize) -> Result<Vec<u8>, FileErr
     Ok(buf[..buf.len().min(n)].to_vec())
 }
 
-/// Reads up to `limit` bytes, returning them and the rest of the stream.
-pub fn read_prefix<R: Read>(mut reader: R, limit: usize) -> Result<(Vec<u8>, R), FileError> {
-    let mut prefix = Vec::with_capacity(limit.min(64 * 1024));
-    (&mut reader)
-        .take(limit as u64)
-        .read_to_end(&mut prefix)
-        .map_err(FileError::read)?;
-    Ok((prefix, reader))
+/// Reads up to `limit` bytes, returning them and the rest of the stream. A read error after some bytes is held
+/// back until the rest is read, so the rows before a corruption still count.
+pub fn read_prefix<R: Read>(mut reader: R, limit: usize) -> Result<(Vec<u8>, Rest<R>), FileError> {
+    let mut prefix = vec![0; limit];
+    let mut filled = 0;
+    while filled < limit {
+        match reader.read(&mut prefix[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if filled == 0 => return Err(FileError::read(e)),
+            Err(e) => {
+                prefix.truncate(filled);
+                return Ok((prefix, Rest::Failed(Some(e))));
+            }
+        }
+    }
+    prefix.truncate(filled);
+    Ok((prefix, Rest::Stream(reader)))
+}
+
+/// The stream after a prefix: more bytes, or the error that stopped the prefix.
+#[derive(Debug)]
+pub enum Rest<R> {
+    /// Reading goes on.
+    Stream(R),
+    /// Reading failed; the error comes out on the next read, then the stream ends.
+    Failed(Option<io::Error>),
+}
+
+impl<R: Read> Read for Rest<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Rest::Stream(r) => r.read(buf),
+            Rest::Failed(e) => e.take().map_or(Ok(0), Err),
+        }
+    }
 }
 
 /// A stream that starts with an already-read prefix.
-pub type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
+pub type Prefixed<R> = Chain<Cursor<Vec<u8>>, Rest<R>>;
 
 #[cfg(test)]
 mod tests {
@@ -214,6 +243,21 @@ mod tests {
             text(b"post_id\n".to_vec(), true),
             Err(FileError::NotGzip)
         ));
+    }
+
+    #[test]
+    fn rows_before_a_gzip_corruption_still_read_and_the_error_is_permanent() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for i in 0..5000 {
+            writeln!(enc, "p{i},x,2026-10-06,{i}").unwrap();
+        }
+        let mut bytes = enc.finish().unwrap();
+        bytes.truncate(bytes.len() / 2);
+        let (mut t, _) = open(Cursor::new(bytes), true).unwrap();
+        let mut text = Vec::new();
+        let err = t.read_to_end(&mut text).unwrap_err();
+        assert!(text.starts_with(b"p0,x,2026-10-06,0\n") && text.len() > 1000, "{}", text.len());
+        assert!(!FileError::read(err).is_retryable());
     }
 
     #[test]

@@ -189,7 +189,7 @@ impl<R: Read> std::fmt::Debug for RowReader<R> {
     }
 }
 
-impl<R: Read> RowReader<std::io::Chain<Cursor<Vec<u8>>, R>> {
+impl<R: Read> RowReader<super::decode::Prefixed<R>> {
     /// Detects the format of `text` (decoded UTF-8) and positions the reader on the first data row.
     pub fn open(text: R) -> Result<Self, FileError> {
         let (prefix, rest) = read_prefix(text, SNIFF_BYTES)?;
