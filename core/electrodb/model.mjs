@@ -255,7 +255,7 @@ export function schemas(casing = "none") {
         months: strings,
         checkpoint: {
           type: "map",
-          properties: { byteOffset: number(), line: number(), header: strings },
+          properties: { byteOffset: number(), rawOffset: number(), line: number(), header: strings, delimiter: text() },
         },
         leaseOwner: text(),
         leaseExpiresAt: text(),
@@ -263,11 +263,28 @@ export function schemas(casing = "none") {
         finishedAt: text(),
         updatedAt: text(),
         version: number(true),
+        failure: text(), // why the file failed or stopped early; row problems are in `errors`
+        invocations: number(),
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["importId"]),
         byMonth: gsi1(["workspaceId", "month"], ["importId"]),
         byStatus: gsi2(["workspaceId", "status"], ["month", "importId"]),
+      },
+    },
+
+    // A named, expiring lock in a workspace: the ingest worker holds `ingest` while it writes metrics.
+    lock: {
+      model: model("lock"),
+      attributes: {
+        workspaceId: text(true),
+        name: text(true),
+        owner: text(true),
+        expiresAt: text(true),
+        holder: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["name"]),
       },
     },
   };

@@ -11,8 +11,12 @@ use proptest::prelude::*;
 
 /// Reads everything; returns (metrics, rejected, file error?).
 fn read_all(bytes: Vec<u8>, gz: bool) -> (usize, usize, bool) {
-    let Ok((text, _)) = decode::open(Cursor::new(bytes), gz) else { return (0, 0, true) };
-    let Ok(mut reader) = RowReader::open(text) else { return (0, 0, true) };
+    let Ok((text, _)) = decode::open(Cursor::new(bytes), gz) else {
+        return (0, 0, true);
+    };
+    let Ok(mut reader) = RowReader::open(text) else {
+        return (0, 0, true);
+    };
     let (mut ok, mut bad) = (0, 0);
     while let Some(row) = reader.next_row() {
         match row {
@@ -22,7 +26,11 @@ fn read_all(bytes: Vec<u8>, gz: bool) -> (usize, usize, bool) {
             }
             Ok(RowOutcome::Rejected(r)) => {
                 assert!(!r.error.reason.is_empty());
-                assert!(r.error.reason.len() < 400, "bounded message: {}", r.error.reason.len());
+                assert!(
+                    r.error.reason.len() < 400,
+                    "bounded message: {}",
+                    r.error.reason.len()
+                );
                 bad += 1
             }
             Ok(RowOutcome::Skipped) => {}
@@ -122,5 +130,8 @@ fn a_row_that_never_ends_stops_the_file_with_its_line() {
     let mut reader = RowReader::open(t).unwrap();
     assert!(matches!(reader.next_row(), Some(Ok(RowOutcome::Metric(_)))));
     let err = reader.next_row().unwrap().unwrap_err();
-    assert_eq!(err.to_string(), "line 3: a row is longer than 8388608 bytes (an unclosed quote?)");
+    assert_eq!(
+        err.to_string(),
+        "line 3: a row is longer than 8388608 bytes (an unclosed quote?)"
+    );
 }

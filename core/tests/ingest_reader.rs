@@ -9,7 +9,9 @@ use creatoros_core::ingest::reader::RowReader;
 use creatoros_core::ingest::rows::{PostRef, RowOutcome};
 
 fn fixtures(corpus: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(corpus)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(corpus)
 }
 
 /// One line per row: the metric as it will be keyed, or the rejection as it will be reported.
@@ -68,7 +70,10 @@ fn render(path: &Path) -> String {
 fn check_corpus(corpus: &str) -> usize {
     let dir = fixtures(corpus);
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     let mut checked = 0;
     for path in entries
@@ -76,13 +81,20 @@ fn check_corpus(corpus: &str) -> usize {
         .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "md" || e == "py"))
     {
         let got = render(&path);
-        let golden = dir.join("expected").join(format!("{}.txt", path.file_name().unwrap().to_string_lossy()));
+        let golden = dir.join("expected").join(format!(
+            "{}.txt",
+            path.file_name().unwrap().to_string_lossy()
+        ));
         if update {
             std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
             std::fs::write(&golden, &got).unwrap();
         }
-        let want = std::fs::read_to_string(&golden)
-            .unwrap_or_else(|_| panic!("no golden {}: run with UPDATE_GOLDEN=1 and review it", golden.display()));
+        let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!(
+                "no golden {}: run with UPDATE_GOLDEN=1 and review it",
+                golden.display()
+            )
+        });
         assert_eq!(got, want, "{}", path.display());
         checked += 1;
     }

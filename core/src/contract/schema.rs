@@ -495,12 +495,28 @@ pub const IMPORT: EntitySchema = EntitySchema {
         attr("finishedAt", Str),
         attr("updatedAt", Str),
         req("version", Number),
+        attr("failure", Str),
+        attr("invocations", Number),
+    ],
+};
+
+/// A named, expiring lock within a workspace (the pipeline's; e.g. `ingest`, held while an import writes).
+pub const LOCK: EntitySchema = EntitySchema {
+    name: "lock",
+    version: "1",
+    indexes: &[ix(Primary, "byWorkspace", &["workspaceId"], &["name"])],
+    attributes: &[
+        req("workspaceId", Str),
+        req("name", Str),
+        req("owner", Str),
+        req("expiresAt", Str),
+        attr("holder", Str),
     ],
 };
 
 /// Every entity of the service, in model order.
-pub const ALL_ENTITIES: [&EntitySchema; 9] = [
-    &PROFILE, &PLAN, &POST, &VARIANT, &DRAFT, &METRIC, &INSIGHT, &TASK, &IMPORT,
+pub const ALL_ENTITIES: [&EntitySchema; 10] = [
+    &PROFILE, &PLAN, &POST, &VARIANT, &DRAFT, &METRIC, &INSIGHT, &TASK, &IMPORT, &LOCK,
 ];
 
 /// Looks an entity up by its `__edb_e__` name.

@@ -40,16 +40,21 @@ pub struct RowError {
     pub reason: String,
 }
 
-/// Where a long import stopped, so a continuation reads on with a ranged GET.
+/// Where a long import stopped: a continuation (or a worker taking over after a crash) reads on from here.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Checkpoint {
-    /// Offset in the (decompressed) object of the first unread byte.
+    /// Offset of the first unread byte in the decoded text.
     pub byte_offset: u64,
+    /// The same offset in the object's bytes, when a ranged GET can start there (plain UTF-8, not compressed).
+    pub raw_offset: Option<u64>,
     /// Physical line number of the first unread row.
     pub line: u64,
     /// The header row, as read.
     pub header: Vec<String>,
+    /// The delimiter (one character).
+    pub delimiter: String,
 }
 
 /// One ingested object: its identity, progress and outcome.
@@ -110,6 +115,11 @@ pub struct Import {
     pub updated_at: Option<String>,
     /// Optimistic-lock version, bumped by every write.
     pub version: u64,
+    /// Why the import failed or stopped reading early (file-level problems; row problems are in `errors`).
+    pub failure: Option<String>,
+    /// Invocations that worked on it (more than one when a large file continued).
+    #[serde(default)]
+    pub invocations: u32,
 }
 
 impl Entity for Import {

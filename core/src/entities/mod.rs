@@ -6,12 +6,14 @@
 mod content;
 mod import;
 mod insight;
+mod lock;
 mod metric;
 mod workspace;
 
 pub use content::{Draft, Post, Variant};
 pub use import::{Checkpoint, Import, ImportStatus, RowError};
 pub use insight::{Evidence, Insight, Severity, Task, TaskStatus};
+pub use lock::Lock;
 pub use metric::Metric;
 pub use workspace::{Cadence, Plan, PlanStatus, Profile};
 

@@ -256,7 +256,11 @@ mod tests {
         let (mut t, _) = open(Cursor::new(bytes), true).unwrap();
         let mut text = Vec::new();
         let err = t.read_to_end(&mut text).unwrap_err();
-        assert!(text.starts_with(b"p0,x,2026-10-06,0\n") && text.len() > 1000, "{}", text.len());
+        assert!(
+            text.starts_with(b"p0,x,2026-10-06,0\n") && text.len() > 1000,
+            "{}",
+            text.len()
+        );
         assert!(!FileError::read(err).is_retryable());
     }
 

@@ -201,7 +201,10 @@ fn row<'a>(
             let key = native_key(platform, v).ok_or_else(|| {
                 (
                     Some(i),
-                    format!("{} is not a valid {platform} post id or link", show(v.trim())),
+                    format!(
+                        "{} is not a valid {platform} post id or link",
+                        show(v.trim())
+                    ),
                 )
             })?;
             PostRef::Native {

@@ -200,6 +200,77 @@ impl BatchWriter {
     }
 }
 
+/// The most keys DynamoDB accepts in one `BatchGetItem`.
+pub const MAX_BATCH_GET: usize = 100;
+
+impl BatchWriter {
+    /// Reads many items by primary key (`pk`, `sk`), strongly consistent, chunks of 100 at the writer's
+    /// concurrency; `UnprocessedKeys` and throttling are retried like writes. Missing items are simply absent
+    /// from the result.
+    pub async fn get_items(&self, keys: Vec<Item>) -> Result<Vec<Item>, RepoError> {
+        let chunks: Vec<Vec<Item>> = keys.chunks(MAX_BATCH_GET).map(<[Item]>::to_vec).collect();
+        let mut results = futures::stream::iter(chunks)
+            .map(|chunk| self.get_chunk(chunk))
+            .buffer_unordered(self.concurrency);
+        let mut items = Vec::with_capacity(keys.len());
+        while let Some(chunk) = results.next().await {
+            items.extend(chunk?);
+        }
+        Ok(items)
+    }
+
+    async fn get_chunk(&self, mut pending: Vec<Item>) -> Result<Vec<Item>, RepoError> {
+        let mut schedule = self.policy.schedule();
+        let mut found = Vec::with_capacity(pending.len());
+        loop {
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(pending.clone()))
+                .consistent_read(true)
+                .build()
+                .expect("keys are set");
+            let result = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await;
+            let retry_error = match result {
+                Ok(out) => {
+                    found.extend(
+                        out.responses
+                            .and_then(|mut r| r.remove(&self.table))
+                            .unwrap_or_default(),
+                    );
+                    pending = out
+                        .unprocessed_keys
+                        .and_then(|mut u| u.remove(&self.table))
+                        .map(|k| k.keys)
+                        .unwrap_or_default();
+                    if pending.is_empty() {
+                        return Ok(found);
+                    }
+                    RepoError::Unprocessed {
+                        table: self.table.clone(),
+                        unwritten: pending.len(),
+                        attempts: schedule.attempts(),
+                    }
+                }
+                Err(e) => {
+                    let error = RepoError::from_sdk("BatchGetItem", &self.table, String::new, e);
+                    if !error.is_retryable() {
+                        return Err(error);
+                    }
+                    error
+                }
+            };
+            match schedule.next_delay() {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return Err(retry_error),
+            }
+        }
+    }
+}
+
 /// Keeps the last request per primary key, in first-seen order.
 fn collapse_same_key(requests: Vec<WriteRequest>) -> Vec<WriteRequest> {
     let mut position: HashMap<String, usize> = HashMap::with_capacity(requests.len());

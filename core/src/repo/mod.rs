@@ -253,6 +253,36 @@ impl TableRepo {
         Ok(out.attributes.is_some())
     }
 
+    /// Deletes one entity if `condition` holds; `Ok(false)` when it does not (nothing deleted).
+    #[instrument(skip_all, fields(table = %self.table, entity = E::SCHEMA.name))]
+    pub async fn delete_if<E: Entity>(
+        &self,
+        composites: &[(&str, &str)],
+        condition: Condition,
+    ) -> Result<bool, RepoError> {
+        let key = self.codec.primary_key(E::SCHEMA, composites)?;
+        let described = describe_key(&key);
+        let mut request = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition.expression);
+        for (k, v) in condition.names {
+            request = request.expression_attribute_names(k, v);
+        }
+        for (k, v) in condition.values {
+            request = request.expression_attribute_values(k, v);
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match RepoError::from_sdk("DeleteItem", &self.table, || described, e) {
+                RepoError::ConditionFailed { .. } => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
     /// Every item matching `condition`, all pages, in index order.
     #[instrument(skip_all, fields(table = %self.table, index = condition.index.label()))]
     pub async fn query_items(&self, condition: &KeyCondition) -> Result<Vec<Item>, RepoError> {

@@ -1,0 +1,743 @@
+//! One object's import, start to finish or to a checkpoint: claim the import record, stream the object through
+//! the reader on a blocking thread, write metrics and rejected rows chunk by chunk, checkpoint, and either finish
+//! or hand over to a continuation message when the invocation runs short of time.
+//!
+//! Guarantees:
+//! - the import id comes from the object identity, so duplicate deliveries find it done and do nothing;
+//! - the workspace lock (batch mode) and the record's lease keep two workers off one import at a time;
+//! - everything written before a checkpoint is durable before the checkpoint is saved, so a crash or a
+//!   continuation re-reads at most one stretch, and re-writing it is idempotent;
+//! - the result is the same however many invocations it takes.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use creatoros_core::entities::{Checkpoint, Import, ImportStatus, Metric, RowError};
+use creatoros_core::ids::{ItemId, Month, WorkspaceId};
+use creatoros_core::ingest::decode::{self, Decoding};
+use creatoros_core::ingest::formats::{format_by_name, FormatSpec};
+use creatoros_core::ingest::import_id::import_id;
+use creatoros_core::ingest::object_key::workspace_of;
+use creatoros_core::ingest::reader::{Position, RowReader};
+use creatoros_core::ingest::rejects::RejectsWriter;
+use creatoros_core::ingest::rows::{MetricRow, RowOutcome};
+use creatoros_core::ingest::values::iso_millis;
+use creatoros_core::ingest::FileError;
+use creatoros_core::repo::{Created, RepoError};
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::context::Ingest;
+use crate::linker::Linker;
+use crate::lock::{self, Taken};
+use crate::message::{CommandBody, ObjectRef};
+use crate::rejects_store::RejectsStore;
+use crate::source::{self, ObjectInfo, SourceError};
+use crate::writer::{MetricWriter, WriteMode, WriteStats};
+
+/// How an import was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// A notification: do it unless it is done.
+    New,
+    /// An operator's `reingest`: do it again even if it is done.
+    Again,
+    /// A continuation of this import.
+    Continue(String),
+}
+
+/// What became of the import in this invocation (every variant means the message is handled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It reached a final state now.
+    Finished {
+        /// The import.
+        import_id: String,
+        /// Its final state.
+        status: ImportStatus,
+    },
+    /// A duplicate delivery: the import was already final.
+    AlreadyDone(String),
+    /// Out of time: checkpointed and a continuation message was sent.
+    Continued(String),
+    /// The workspace is busy with another import; the message was sent again with a delay.
+    Deferred,
+    /// The object is gone or was replaced; the newer version has its own notification.
+    Superseded,
+    /// The key cannot be ingested (outside `imports/<workspace>/`); logged, nothing written.
+    Refused(String),
+}
+
+/// The import failed in a way a later attempt may not: the message goes back to the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// DynamoDB failed (throttling past the cap, network, 5xx).
+    #[error(transparent)]
+    Table(#[from] RepoError),
+    /// S3 failed transiently.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// Reading the stream failed transiently.
+    #[error("{0}")]
+    Read(String),
+    /// SQS refused the continuation or deferral.
+    #[error("sending to the ingest queue failed: {0}")]
+    Queue(String),
+}
+
+/// Everything the reader thread reports.
+enum ReadEvent {
+    Opened {
+        format: &'static FormatSpec,
+        header: Vec<String>,
+        delimiter: u8,
+        decoding: Option<Decoding>,
+    },
+    Chunk {
+        rows: Vec<RowOutcome>,
+        end: Position,
+    },
+    Failed(FileError),
+}
+
+/// A unique name for this worker invocation, used as lease and lock owner.
+fn owner_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    format!(
+        "w-{}-{nanos:x}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn now() -> String {
+    iso_millis(OffsetDateTime::now_utc())
+}
+
+/// Runs (or continues) the import of `object`. `body` is the message it came in, re-sent when deferring.
+pub async fn run(
+    ctx: &Ingest,
+    object: &ObjectRef,
+    request: Request,
+    body: &str,
+    deadline: Instant,
+) -> Result<Outcome, ImportError> {
+    let workspace = match workspace_of(&object.key) {
+        Ok(w) => w,
+        Err(e) => {
+            warn!(bucket = %object.bucket, key = %object.key, error = %e, "refused object key");
+            return Ok(Outcome::Refused(e.to_string()));
+        }
+    };
+    let info = match source::head(&ctx.s3, object).await {
+        Ok(info) => info,
+        Err(SourceError::Gone { .. }) => {
+            info!(bucket = %object.bucket, key = %object.key, "object gone; nothing to import");
+            return Ok(Outcome::Superseded);
+        }
+        Err(e) if e.is_retryable() => return Err(e.into()),
+        Err(e) => {
+            warn!(error = %e, "object refused by S3");
+            return Ok(Outcome::Refused(e.to_string()));
+        }
+    };
+    if object.etag.as_deref().is_some_and(|e| e != info.etag) {
+        info!(key = %object.key, "object replaced since this notification; its own notification covers it");
+        return Ok(Outcome::Superseded);
+    }
+    let id = import_id(
+        &info.bucket,
+        &info.key,
+        info.version_id.as_deref(),
+        Some(&info.etag),
+    );
+    if let Request::Continue(wanted) = &request {
+        if wanted != id.as_str() {
+            return Ok(Outcome::Superseded);
+        }
+    }
+    let owner = owner_id();
+    if ctx.settings.write_mode == WriteMode::Batch {
+        match lock::take(
+            &ctx.repo,
+            &workspace,
+            &owner,
+            id.as_str(),
+            ctx.settings.lease,
+        )
+        .await?
+        {
+            Taken::Held => {}
+            Taken::Busy { until, holder } => {
+                info!(%workspace, %until, ?holder, "workspace busy; deferring");
+                defer(ctx, body).await?;
+                return Ok(Outcome::Deferred);
+            }
+        }
+    }
+    let result = run_claimed(ctx, &workspace, &info, &id, request, body, &owner, deadline).await;
+    if ctx.settings.write_mode == WriteMode::Batch {
+        lock::release(&ctx.repo, &workspace, &owner).await;
+    }
+    result
+}
+
+/// Sends `body` back to the ingest queue with the deferral delay.
+async fn defer(ctx: &Ingest, body: &str) -> Result<(), ImportError> {
+    ctx.sqs
+        .send_message()
+        .queue_url(&ctx.settings.ingest_queue_url)
+        .message_body(body)
+        .delay_seconds(ctx.settings.defer_delay.as_secs().min(900) as i32)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| ImportError::Queue(e.into_service_error().to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_claimed(
+    ctx: &Ingest,
+    workspace: &WorkspaceId,
+    info: &ObjectInfo,
+    id: &ItemId,
+    request: Request,
+    body: &str,
+    owner: &str,
+    deadline: Instant,
+) -> Result<Outcome, ImportError> {
+    let mut record = match claim(ctx, workspace, info, id, &request, owner).await? {
+        Claim::Ready(record) => *record,
+        Claim::Done => return Ok(Outcome::AlreadyDone(id.to_string())),
+        Claim::Busy => {
+            defer(ctx, body).await?;
+            return Ok(Outcome::Deferred);
+        }
+    };
+    let end = process(ctx, &mut record, info, owner, deadline).await?;
+    match end {
+        End::OutOfTime => {
+            // Hand over: the lease lapses now, so the continuation (or a retry of this message) takes over.
+            record.lease_owner = None;
+            record.lease_expires_at = None;
+            save(ctx, &mut record).await?;
+            let continuation = CommandBody::Continue {
+                bucket: info.bucket.clone(),
+                key: info.key.clone(),
+                import_id: id.to_string(),
+                etag: Some(info.etag.clone()),
+            };
+            ctx.sqs
+                .send_message()
+                .queue_url(&ctx.settings.ingest_queue_url)
+                .message_body(serde_json::to_string(&continuation).expect("serializable"))
+                .send()
+                .await
+                .map_err(|e| ImportError::Queue(e.into_service_error().to_string()))?;
+            info!(import = %id, line = record.checkpoint.as_ref().map_or(0, |c| c.line), "continuing in a new invocation");
+            Ok(Outcome::Continued(id.to_string()))
+        }
+        End::LostLease => Ok(Outcome::Deferred),
+        End::Finished {
+            error: file_error,
+            header,
+        } => {
+            let rejects = RejectsStore::new(
+                ctx.s3.clone(),
+                &info.bucket,
+                workspace.as_str(),
+                id.as_str(),
+            );
+            record.rejects_key = rejects.finish(&header).await?;
+            record.checkpoint = None;
+            record.status = final_status(&record, file_error.as_ref());
+            if let Some(e) = &file_error {
+                record.failure = Some(e.to_string());
+            } else if record.rows_seen == 0 {
+                record.failure = Some("the file has a header but no data rows".to_owned());
+            } else if record.rows_written == 0 {
+                record.failure = Some("no row was valid; see errors".to_owned());
+            }
+            record.lease_owner = None;
+            record.lease_expires_at = None;
+            record.finished_at = Some(now());
+            save(ctx, &mut record).await?;
+            info!(import = %id, status = ?record.status, seen = record.rows_seen, written = record.rows_written,
+                  rejected = record.rows_rejected, "import finished");
+            Ok(Outcome::Finished {
+                import_id: id.to_string(),
+                status: record.status,
+            })
+        }
+    }
+}
+
+fn final_status(record: &Import, file_error: Option<&FileError>) -> ImportStatus {
+    if record.rows_written == 0 {
+        ImportStatus::Failed
+    } else if record.rows_rejected > 0 || file_error.is_some() {
+        ImportStatus::Partial
+    } else {
+        ImportStatus::Completed
+    }
+}
+
+/// Saves the record (optimistic lock); a conflict means another worker took the import over.
+async fn save(ctx: &Ingest, record: &mut Import) -> Result<(), RepoError> {
+    record.updated_at = Some(now());
+    ctx.repo.replace_versioned(record).await
+}
+
+/// What claiming the import record found.
+enum Claim {
+    /// The record is ours to work on.
+    Ready(Box<Import>),
+    /// It is final (and this is not a reingest).
+    Done,
+    /// Another worker holds a live lease.
+    Busy,
+}
+
+/// Gets the record ready for this worker.
+async fn claim(
+    ctx: &Ingest,
+    workspace: &WorkspaceId,
+    info: &ObjectInfo,
+    id: &ItemId,
+    request: &Request,
+    owner: &str,
+) -> Result<Claim, RepoError> {
+    let lease_until = iso_millis(OffsetDateTime::now_utc() + ctx.settings.lease);
+    for _ in 0..3 {
+        let existing: Option<Import> = ctx
+            .repo
+            .get(&[
+                ("workspaceId", workspace.as_str()),
+                ("importId", id.as_str()),
+            ])
+            .await?;
+        let mut record = match existing {
+            None => {
+                let fresh = Import {
+                    workspace_id: workspace.clone(),
+                    import_id: id.clone(),
+                    month: Month::parse(&iso_millis(info.last_modified)[..7]).expect("ISO month"),
+                    status: ImportStatus::Processing,
+                    bucket: info.bucket.clone(),
+                    key: info.key.clone(),
+                    version_id: info.version_id.clone(),
+                    etag: Some(info.etag.clone()),
+                    size_bytes: Some(info.size),
+                    source_time: iso_millis(info.last_modified),
+                    format: None,
+                    rows_seen: 0,
+                    rows_written: 0,
+                    rows_rejected: 0,
+                    errors: Vec::new(),
+                    rejects_key: None,
+                    months: Vec::new(),
+                    checkpoint: None,
+                    lease_owner: Some(owner.to_owned()),
+                    lease_expires_at: Some(lease_until.clone()),
+                    started_at: Some(now()),
+                    finished_at: None,
+                    updated_at: Some(now()),
+                    version: 1,
+                    failure: None,
+                    invocations: 1,
+                };
+                match ctx.repo.create(&fresh).await? {
+                    Created::Inserted => return Ok(Claim::Ready(Box::new(fresh))),
+                    Created::AlreadyExists => continue,
+                }
+            }
+            Some(r) => r,
+        };
+        if record.status.is_final() {
+            if *request != Request::Again {
+                return Ok(Claim::Done);
+            }
+            // Start over: same id, same object, fresh counts. Items written before are overwritten identically.
+            record.status = ImportStatus::Processing;
+            record.rows_seen = 0;
+            record.rows_written = 0;
+            record.rows_rejected = 0;
+            record.errors.clear();
+            record.months.clear();
+            record.checkpoint = None;
+            record.rejects_key = None;
+            record.failure = None;
+            record.finished_at = None;
+            record.started_at = Some(now());
+            record.invocations = 0;
+        } else if record.lease_owner.as_deref().is_some_and(|o| o != owner)
+            && record
+                .lease_expires_at
+                .as_deref()
+                .is_some_and(|t| t > now().as_str())
+        {
+            return Ok(Claim::Busy);
+        }
+        record.lease_owner = Some(owner.to_owned());
+        record.lease_expires_at = Some(lease_until.clone());
+        record.invocations += 1;
+        match save(ctx, &mut record).await {
+            Ok(()) => return Ok(Claim::Ready(Box::new(record))),
+            Err(RepoError::VersionConflict { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    // Three writers raced us for the record: let one of them have it.
+    Ok(Claim::Busy)
+}
+
+enum End {
+    /// Read to the end (or to a permanent file error); `header` is the file's header row, if one was found.
+    Finished {
+        error: Option<FileError>,
+        header: Vec<String>,
+    },
+    OutOfTime,
+    LostLease,
+}
+
+/// Reads from the record's checkpoint (or the start) until the end, a permanent file error, or the deadline.
+async fn process(
+    ctx: &Ingest,
+    record: &mut Import,
+    info: &ObjectInfo,
+    owner: &str,
+    deadline: Instant,
+) -> Result<End, ImportError> {
+    let resume = record.checkpoint.clone();
+    if let Some(cp) = &resume {
+        if cp.raw_offset.is_some_and(|r| r >= info.size) {
+            return Ok(End::Finished {
+                error: None,
+                header: cp.header.clone(),
+            });
+        }
+    }
+    let from = resume.as_ref().and_then(|c| c.raw_offset).unwrap_or(0);
+    let raw = source::open(&ctx.s3, info, from).await?;
+    let format = resume
+        .as_ref()
+        .and_then(|_| record.format.as_deref().and_then(format_by_name));
+    let (tx, mut rx) = mpsc::channel::<ReadEvent>(2);
+    let chunk_rows = ctx.settings.chunk_rows.max(1);
+    let gzip = info.gzip;
+    let reader_thread =
+        tokio::task::spawn_blocking(move || read_rows(raw, gzip, resume, format, chunk_rows, tx));
+
+    let linker = Linker::load(&ctx.repo, &record.workspace_id).await?;
+    let writer = MetricWriter::new(&ctx.repo, ctx.settings.write_mode, 32);
+    let rejects = RejectsStore::new(
+        ctx.s3.clone(),
+        &info.bucket,
+        record.workspace_id.as_str(),
+        record.import_id.as_str(),
+    );
+    let mut months: BTreeSet<Month> = record.months.iter().cloned().collect();
+    let mut part = RejectsWriter::new(Vec::new(), None).expect("in memory");
+    let mut part_start = record.checkpoint.as_ref().map_or(0, |c| c.line);
+    let mut opened: Option<(Vec<String>, u8, Option<Decoding>)> = None;
+    let mut since_checkpoint = 0;
+    let mut stats = WriteStats::default();
+    let source_time = iso_millis(info.last_modified);
+
+    let end = loop {
+        let Some(event) = rx.recv().await else {
+            break End::Finished {
+                error: None,
+                header: Vec::new(),
+            };
+        };
+        match event {
+            ReadEvent::Opened {
+                format,
+                header,
+                delimiter,
+                decoding,
+            } => {
+                record.format = Some(format.name.to_owned());
+                opened = Some((header, delimiter, decoding));
+            }
+            ReadEvent::Failed(e) if e.is_retryable() => {
+                return Err(ImportError::Read(e.to_string()))
+            }
+            ReadEvent::Failed(e) => {
+                break End::Finished {
+                    error: Some(e),
+                    header: Vec::new(),
+                }
+            }
+            ReadEvent::Chunk { rows, end } => {
+                let mut metrics = Vec::with_capacity(rows.len());
+                for row in rows {
+                    match row {
+                        RowOutcome::Metric(m) => {
+                            record.rows_seen += 1;
+                            months.insert(m.date.month());
+                            metrics.push(to_metric(&linker, record, &m, &source_time));
+                        }
+                        RowOutcome::Rejected(r) => {
+                            record.rows_seen += 1;
+                            record.rows_rejected += 1;
+                            if record.errors.len() < Import::MAX_ERRORS {
+                                record.errors.push(RowError {
+                                    line: r.error.line,
+                                    column: r.error.column.clone(),
+                                    reason: r.error.reason.clone(),
+                                });
+                            }
+                            part.write(&r)
+                                .map_err(|e| ImportError::Read(e.to_string()))?;
+                        }
+                        RowOutcome::Skipped => {}
+                    }
+                }
+                record.rows_written += metrics.len() as u64;
+                stats += writer.write(&metrics).await?;
+                since_checkpoint += 1;
+                let out_of_time =
+                    deadline.saturating_duration_since(Instant::now()) < ctx.settings.stop_margin;
+                if since_checkpoint >= ctx.settings.checkpoint_chunks || out_of_time {
+                    let Some((header, delimiter, decoding)) = &opened else {
+                        unreachable!("chunks follow Opened")
+                    };
+                    let full = std::mem::replace(
+                        &mut part,
+                        RejectsWriter::new(Vec::new(), None).expect("in memory"),
+                    );
+                    rejects.put_part(part_start, full).await?;
+                    part_start = end.line;
+                    record.months = months.iter().cloned().collect();
+                    record.checkpoint = Some(checkpoint(
+                        end,
+                        header,
+                        *delimiter,
+                        decoding.as_ref(),
+                        record.checkpoint.as_ref(),
+                    ));
+                    record.lease_expires_at =
+                        Some(iso_millis(OffsetDateTime::now_utc() + ctx.settings.lease));
+                    match save(ctx, record).await {
+                        Ok(()) => {}
+                        Err(RepoError::VersionConflict { .. }) => {
+                            warn!(import = %record.import_id, "lease lost to another worker; stopping");
+                            break End::LostLease;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    if ctx.settings.write_mode == WriteMode::Batch
+                        && lock::take(
+                            &ctx.repo,
+                            &record.workspace_id,
+                            owner,
+                            record.import_id.as_str(),
+                            ctx.settings.lease,
+                        )
+                        .await?
+                            != Taken::Held
+                    {
+                        warn!(import = %record.import_id, "workspace lock lost; stopping");
+                        break End::LostLease;
+                    }
+                    since_checkpoint = 0;
+                    if out_of_time {
+                        break End::OutOfTime;
+                    }
+                }
+            }
+        }
+    };
+    drop(rx);
+    let _ = reader_thread.await;
+    let end = match end {
+        End::Finished { error, .. } => {
+            rejects.put_part(part_start, part).await?;
+            record.months = months.into_iter().collect();
+            let header = match (&opened, &record.checkpoint) {
+                (Some((header, _, _)), _) => header.clone(),
+                (None, Some(cp)) => cp.header.clone(),
+                (None, None) => Vec::new(),
+            };
+            End::Finished { error, header }
+        }
+        other => other,
+    };
+    info!(import = %record.import_id, written = stats.written, unchanged = stats.unchanged,
+          superseded = stats.superseded, "metric writes");
+    Ok(end)
+}
+
+/// A checkpoint at `end`; the raw offset is known only when the text is the object's own bytes.
+fn checkpoint(
+    end: Position,
+    header: &[String],
+    delimiter: u8,
+    decoding: Option<&Decoding>,
+    previous: Option<&Checkpoint>,
+) -> Checkpoint {
+    // A resumed reader has no decoding of its own: it continues a plain UTF-8 file at a raw offset.
+    let raw_base = match decoding {
+        Some(d) if d.offsets_are_raw() => Some(d.bom_len),
+        Some(_) => None,
+        None => previous.and_then(|p| p.raw_offset.map(|r| r - p.byte_offset)),
+    };
+    Checkpoint {
+        byte_offset: end.byte,
+        raw_offset: raw_base.map(|b| b + end.byte),
+        line: end.line,
+        header: header.to_vec(),
+        delimiter: (delimiter as char).to_string(),
+    }
+}
+
+fn to_metric(linker: &Linker, record: &Import, row: &MetricRow, source_time: &str) -> Metric {
+    let (post_id, _planned) = linker.resolve(&row.post);
+    let c = &row.counts;
+    Metric {
+        workspace_id: record.workspace_id.clone(),
+        post_id,
+        platform: row.platform,
+        date: row.date.clone(),
+        month: row.date.month(),
+        impressions: c.impressions,
+        likes: c.likes,
+        comments: c.comments,
+        shares: c.shares,
+        saves: c.saves,
+        clicks: c.clicks,
+        views: c.views,
+        watch_time_seconds: c.watch_time_seconds,
+        followers_gained: c.followers_gained,
+        source: record.format.clone(),
+        captured_at: Some(source_time.to_owned()),
+        import_id: Some(record.import_id.to_string()),
+    }
+}
+
+/// The reader thread: decode, detect (or resume), and send rows in chunks until the end, an error, or until the
+/// receiver hangs up (the worker stopped for time).
+fn read_rows(
+    raw: Box<dyn std::io::Read + Send>,
+    gzip: bool,
+    resume: Option<Checkpoint>,
+    format: Option<&'static FormatSpec>,
+    chunk_rows: usize,
+    tx: mpsc::Sender<ReadEvent>,
+) {
+    let send = |event| tx.blocking_send(event).is_ok();
+    let opened = match (&resume, format) {
+        (Some(cp), Some(format)) => {
+            let delimiter = cp.delimiter.bytes().next().unwrap_or(b',');
+            let at = Position {
+                byte: cp.byte_offset,
+                line: cp.line,
+            };
+            let text: Result<Box<dyn std::io::Read + Send>, FileError> = if cp.raw_offset.is_some()
+            {
+                Ok(raw)
+            } else {
+                // Compressed or transcoded: decode from the start and skip what was read before.
+                decode::open(raw, gzip).and_then(|(mut t, _)| {
+                    std::io::copy(
+                        &mut std::io::Read::take(&mut t, cp.byte_offset),
+                        &mut std::io::sink(),
+                    )
+                    .map_err(FileError::read)?;
+                    Ok(t)
+                })
+            };
+            text.and_then(|t| RowReader::resume(t, format, cp.header.clone(), delimiter, at))
+                .map(|r| (Box::new(r) as Box<dyn Rows>, None))
+        }
+        _ => decode::open(raw, gzip)
+            .and_then(|(t, d)| RowReader::open(t).map(|r| (Box::new(r) as Box<dyn Rows>, Some(d)))),
+    };
+    let (mut reader, decoding) = match opened {
+        Ok(r) => r,
+        Err(e) => {
+            send(ReadEvent::Failed(e));
+            return;
+        }
+    };
+    if !send(ReadEvent::Opened {
+        format: reader.spec(),
+        header: reader.header_cells(),
+        delimiter: reader.delim(),
+        decoding,
+    }) {
+        return;
+    }
+    let mut rows = Vec::with_capacity(chunk_rows);
+    loop {
+        match reader.next() {
+            Some(Ok(row)) => {
+                rows.push(row);
+                if rows.len() >= chunk_rows {
+                    let chunk = std::mem::replace(&mut rows, Vec::with_capacity(chunk_rows));
+                    if !send(ReadEvent::Chunk {
+                        rows: chunk,
+                        end: reader.at(),
+                    }) {
+                        return;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                let end = reader.at();
+                if !rows.is_empty()
+                    && !send(ReadEvent::Chunk {
+                        rows: std::mem::take(&mut rows),
+                        end,
+                    })
+                {
+                    return;
+                }
+                send(ReadEvent::Failed(e));
+                return;
+            }
+            None => {
+                if !rows.is_empty() {
+                    send(ReadEvent::Chunk {
+                        rows,
+                        end: reader.at(),
+                    });
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// A row reader over any stream (fresh or resumed readers have different input types).
+trait Rows {
+    fn next(&mut self) -> Option<Result<RowOutcome, FileError>>;
+    fn at(&self) -> Position;
+    fn spec(&self) -> &'static FormatSpec;
+    fn header_cells(&self) -> Vec<String>;
+    fn delim(&self) -> u8;
+}
+
+impl<R: std::io::Read> Rows for RowReader<R> {
+    fn next(&mut self) -> Option<Result<RowOutcome, FileError>> {
+        self.next_row()
+    }
+    fn at(&self) -> Position {
+        self.position()
+    }
+    fn spec(&self) -> &'static FormatSpec {
+        self.format()
+    }
+    fn header_cells(&self) -> Vec<String> {
+        self.header().to_vec()
+    }
+    fn delim(&self) -> u8 {
+        self.delimiter()
+    }
+}
