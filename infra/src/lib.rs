@@ -4,6 +4,7 @@
 //! - [`bootstrap`]: creates them (idempotently) on the endpoints the SDK points at;
 //! - [`aws`]: SDK clients from the standard AWS environment;
 //! - [`electrodb`]: runs the app's ElectroDB contract model through node, to read what the workers wrote;
+//! - [`runner`]: the local event-source runner (plays Lambda's SQS mapping);
 //! - [`demo`]: the end-to-end demo behind `make demo`.
 //!
 //! The SAM template (`infra/template.yaml`) and the local stack script (`infra/scripts/stack.sh`) live beside
@@ -17,3 +18,4 @@ pub mod bootstrap;
 pub mod demo;
 pub mod electrodb;
 pub mod resources;
+pub mod runner;

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod faults;
+pub mod ingest;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,0 +1,177 @@
+//! A private ingest pipeline on the local stack: fresh resources, the real handler, the local runner.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use creatoros_core::contract::schema::{IMPORT, METRIC};
+use creatoros_core::contract::{IndexName, KeyCodec};
+use creatoros_core::entities::{Import, Metric};
+use creatoros_core::repo::TableRepo;
+use creatoros_infra::bootstrap::Provisioned;
+use creatoros_infra::resources::{self, Resources};
+use creatoros_infra::runner::{run_until_idle, QueueRunner};
+use creatoros_ingest::{handler, Ingest, Settings};
+use serde_json::Value;
+
+use crate::LocalStack;
+
+/// Fresh resources with the ingest worker wired to them.
+pub struct IngestHarness {
+    /// The stack's clients.
+    pub stack: LocalStack,
+    /// The definition.
+    pub resources: Resources,
+    /// What the bootstrap made.
+    pub made: Provisioned,
+    /// The worker's context (tests may adjust `ctx.settings`).
+    pub ctx: Ingest,
+    /// The runner on the ingest queue.
+    pub runner: QueueRunner,
+}
+
+impl IngestHarness {
+    /// New resources named after `test`, with settings for fast tests (short deferrals, no stop margin).
+    pub async fn new(test: &str) -> Self {
+        let stack = LocalStack::connect().await;
+        let (resources, made) = stack.fresh_resources(test).await;
+        let queue = made.queue_urls[resources::INGEST_QUEUE_ID].clone();
+        let mut settings = Settings::defaults(queue.clone());
+        settings.defer_delay = Duration::from_secs(1);
+        settings.lease = Duration::from_secs(60);
+        settings.stop_margin = Duration::ZERO;
+        let ctx = Ingest {
+            repo: TableRepo::new(stack.dynamodb(), &made.table, KeyCodec::default()),
+            s3: stack.s3(),
+            sqs: stack.sqs(),
+            settings,
+        };
+        let mut runner = QueueRunner::new(stack.sqs(), queue);
+        runner.retry_after = Duration::from_secs(1);
+        let harness = Self {
+            stack,
+            resources,
+            made,
+            ctx,
+            runner,
+        };
+        harness.drain_test_events().await;
+        harness
+    }
+
+    async fn drain_test_events(&self) {
+        self.run().await;
+    }
+
+    /// Uploads `bytes` to the imports bucket under `key`.
+    pub async fn upload(&self, key: &str, bytes: Vec<u8>) {
+        self.stack
+            .s3()
+            .put_object()
+            .bucket(&self.made.bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload {key}: {e:?}"));
+    }
+
+    /// Sends a raw message body to the ingest queue.
+    pub async fn send(&self, body: &str) {
+        self.stack
+            .sqs()
+            .send_message()
+            .queue_url(&self.made.queue_urls[resources::INGEST_QUEUE_ID])
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Runs the worker until the queue is idle; returns batches handled.
+    pub async fn run(&self) -> usize {
+        let ctx = &self.ctx;
+        run_until_idle(
+            &self.runner,
+            Duration::from_millis(1500),
+            Duration::from_secs(240),
+            |event, deadline| async move { handler::handle(ctx, event, deadline).await },
+        )
+        .await
+        .expect("runner")
+    }
+
+    /// Every import of a workspace.
+    pub async fn imports(&self, workspace: &str) -> Vec<Import> {
+        let q = self
+            .ctx
+            .repo
+            .codec()
+            .query(&IMPORT, IndexName::Primary, &[("workspaceId", workspace)])
+            .unwrap();
+        self.ctx.repo.query(&q).await.unwrap()
+    }
+
+    /// Every metric of a workspace, in key order.
+    pub async fn metrics(&self, workspace: &str) -> Vec<Metric> {
+        let q = self
+            .ctx
+            .repo
+            .codec()
+            .query(&METRIC, IndexName::Primary, &[("workspaceId", workspace)])
+            .unwrap();
+        self.ctx.repo.query(&q).await.unwrap()
+    }
+
+    /// Every item of a workspace's partition as sorted JSON, without the attributes that record when or by
+    /// whom something ran (timestamps, leases, versions): what two runs that did the same work share.
+    pub async fn dump(&self, workspace: &str) -> Vec<Value> {
+        let pk = format!("$creatoros#workspaceId_{workspace}");
+        let out = self
+            .stack
+            .dynamodb()
+            .query()
+            .table_name(&self.made.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .send()
+            .await
+            .unwrap();
+        let mut items: Vec<Value> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let mut v: Value = serde_dynamo::from_item(item).unwrap();
+                let obj = v.as_object_mut().unwrap();
+                for volatile in [
+                    "updatedAt",
+                    "startedAt",
+                    "finishedAt",
+                    "leaseOwner",
+                    "leaseExpiresAt",
+                    "version",
+                    "invocations",
+                ] {
+                    obj.remove(volatile);
+                }
+                v
+            })
+            .collect();
+        items.sort_by(|a, b| a["sk"].as_str().cmp(&b["sk"].as_str()));
+        items
+    }
+
+    /// The text of an object in the imports bucket.
+    pub async fn object_text(&self, key: &str) -> String {
+        let out = self
+            .stack
+            .s3()
+            .get_object()
+            .bucket(&self.made.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        String::from_utf8(out.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
+    }
+}
