@@ -502,8 +502,9 @@ async fn process(
                 record.rows_written += metrics.len() as u64;
                 stats += writer.write(&metrics).await?;
                 since_checkpoint += 1;
+                // `<=`: with no margin and no time left, stop after this chunk (every invocation makes progress).
                 let out_of_time =
-                    deadline.saturating_duration_since(Instant::now()) < ctx.settings.stop_margin;
+                    deadline.saturating_duration_since(Instant::now()) <= ctx.settings.stop_margin;
                 if since_checkpoint >= ctx.settings.checkpoint_chunks || out_of_time {
                     let Some((header, delimiter, decoding)) = &opened else {
                         unreachable!("chunks follow Opened")

@@ -161,6 +161,25 @@ impl IngestHarness {
         items
     }
 
+    /// Deletes every item of a workspace's partition.
+    pub async fn clear(&self, workspace: &str) {
+        let pk = format!("$creatoros#workspaceId_{workspace}");
+        let out = self
+            .stack
+            .dynamodb()
+            .query()
+            .table_name(&self.made.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .projection_expression("pk, sk")
+            .send()
+            .await
+            .unwrap();
+        let keys = out.items.unwrap_or_default();
+        let outcome = self.ctx.repo.batch().delete_keys(keys).await;
+        assert!(outcome.is_complete(), "{:?}", outcome.error);
+    }
+
     /// The text of an object in the imports bucket.
     pub async fn object_text(&self, key: &str) -> String {
         let out = self
