@@ -1,12 +1,16 @@
-//! `creatoros`: the operator CLI. Bootstraps resources on the configured endpoints and runs the demo.
+//! `creatoros`: the operator CLI. Bootstraps resources on the configured endpoints, runs the local event-source
+//! runner, and runs the demo.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use creatoros_core::config;
 use creatoros_core::contract::KeyCodec;
 use creatoros_core::repo::TableRepo;
+use creatoros_infra::runner::{run_until_idle, QueueRunner};
 use creatoros_infra::{aws, bootstrap, demo, electrodb::ElectroDb, resources::Resources};
+use creatoros_ingest::{handler, Ingest};
 
 #[derive(Parser)]
 #[command(name = "creatoros", about = "CreatorOS pipeline operator CLI", version)]
@@ -26,15 +30,45 @@ enum Command {
         #[arg(long)]
         env_out: Option<PathBuf>,
     },
-    /// Write a small workspace through the repository and print what ElectroDB reads back.
-    Demo {
-        /// Workspace to write.
-        #[arg(long, default_value = "DEMO#judge")]
-        workspace: String,
-        /// Month of the sample data.
-        #[arg(long, default_value = "2026-10")]
-        month: String,
+    /// Run the ingest worker on the ingest queue (as Lambda's SQS mapping would) until it is idle.
+    ///
+    /// Example: `creatoros run --quiet-secs 3`
+    Run {
+        /// Stop after the queue has been quiet this long.
+        #[arg(long, default_value_t = 3)]
+        quiet_secs: u64,
+        /// Give up after this long.
+        #[arg(long, default_value_t = 600)]
+        limit_secs: u64,
     },
+    /// Plan a workspace, upload the samples, ingest them, and print the imports and what ElectroDB reads.
+    Demo {
+        /// Folder with one sub-folder of exports per workspace.
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples"))]
+        samples: PathBuf,
+    },
+}
+
+fn ingest_runner(
+    sdk: &aws_config::SdkConfig,
+) -> Result<(Ingest, QueueRunner), Box<dyn std::error::Error>> {
+    let mut ctx = Ingest::from_env(sdk)?;
+    // Locally, a busy workspace is retried in seconds rather than Lambda's half minute.
+    ctx.settings.defer_delay = Duration::from_secs(2);
+    let runner = QueueRunner::new(aws::sqs(sdk), ctx.settings.ingest_queue_url.clone());
+    Ok((ctx, runner))
+}
+
+async fn run_ingest(
+    ctx: &Ingest,
+    runner: &QueueRunner,
+    quiet: Duration,
+    limit: Duration,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    Ok(run_until_idle(runner, quiet, limit, |event, deadline| {
+        handler::handle(ctx, event, deadline)
+    })
+    .await?)
 }
 
 #[tokio::main]
@@ -65,27 +99,67 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 None => print!("{lines}"),
             }
         }
-        Command::Demo { workspace, month } => {
+        Command::Run {
+            quiet_secs,
+            limit_secs,
+        } => {
+            let (ctx, runner) = ingest_runner(&sdk)?;
+            let batches = run_ingest(
+                &ctx,
+                &runner,
+                Duration::from_secs(quiet_secs),
+                Duration::from_secs(limit_secs),
+            )
+            .await?;
+            println!("ingest queue idle after {batches} batches");
+        }
+        Command::Demo { samples } => {
             let table = config::required(config::ENV_TABLE)?;
+            let bucket = config::required(config::ENV_BUCKET)?;
             let casing = config::key_casing()?;
             let repo = TableRepo::new(aws::dynamodb(&sdk), &table, KeyCodec::new(casing));
-            let documents = demo::sample_documents(&workspace, &month);
-            println!("CreatorOS demo: workspace {workspace}, month {month}, table {table}, key casing {casing:?}");
-            println!("\nWrote through the Rust repository:");
-            for line in demo::write_documents(&repo, &documents).await? {
-                println!("  {line}");
+            let electrodb = ElectroDb::new(&table, casing);
+            println!("CreatorOS demo on the local stack: table {table}, bucket {bucket}, key casing {casing:?}\n");
+
+            println!("1. The app's side: a planned workspace DEMO#judge, written through the Rust repository");
+            let planned = demo::planned_documents("DEMO#judge");
+            for line in demo::write_documents(&repo, &planned).await? {
+                println!("     {line}");
             }
-            println!(
-                "\nElectroDB (core/electrodb/model.mjs) reads back, one partition query per index:"
-            );
-            let (report, ok) = demo::read_back(&ElectroDb::new(&table, casing), &documents).await?;
-            print!("{report}");
+            let (report, ok) = demo::read_back(&electrodb, &planned).await?;
             if !ok {
+                print!("{report}");
                 return Err("ElectroDB did not read back exactly what was written".into());
             }
+            println!("     ElectroDB (core/electrodb/model.mjs) reads every item back through every index");
+
+            let workspaces = demo::upload_samples(&aws::s3(&sdk), &bucket, &samples).await?;
             println!(
-                "\nEvery item written by Rust was read back by ElectroDB through every index."
+                "\n2. Uploaded the exports in {} to s3://{bucket}/imports/<workspace>/",
+                samples.display()
             );
+
+            let (ctx, runner) = ingest_runner(&sdk)?;
+            let started = std::time::Instant::now();
+            let batches = run_ingest(
+                &ctx,
+                &runner,
+                Duration::from_secs(2),
+                Duration::from_secs(600),
+            )
+            .await?;
+            println!(
+                "\n3. The ingest worker (the Lambda handler, run by the local queue runner) handled {batches} batch(es) in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+
+            println!("\n4. Imports and metrics");
+            print!(
+                "{}",
+                demo::report_imports(&repo, &electrodb, &workspaces).await?
+            );
+            println!("\nNext: `creatoros run` ingests whatever you upload (`aws s3 cp --endpoint-url $AWS_ENDPOINT_URL_S3 \
+                      my.csv \"s3://{bucket}/imports/DEMO#judge/\"`).");
         }
     }
     Ok(())
