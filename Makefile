@@ -9,7 +9,7 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint unit stack-up stack-down build-lambdas
+.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
@@ -17,6 +17,7 @@ help:
 	@echo "make unit        tests that need no servers"
 	@echo "make lint        cargo fmt --check and clippy -D warnings"
 	@echo "make stack-up    start DynamoDB Local + moto; stack-down stops them"
+	@echo "make bench       parse throughput; bench-writes: write strategies; bench-rss: memory on 1 GB"
 
 lint:
 	cargo fmt --all -- --check
@@ -41,6 +42,21 @@ demo:
 	set -a; . $(DEMO_ENV); set +a; \
 	cargo run -q -p creatoros-infra --bin creatoros -- demo
 	@echo "(the local stack is still up for a look around: . $(STACK_ENV); make stack-down stops it)"
+
+# Parse-path throughput against a raw csv read of the same bytes (criterion).
+bench:
+	cargo bench -p creatoros-core --bench ingest_parse
+
+# Metric write strategies against DynamoDB Local, one process, same data.
+bench-writes:
+	$(STACK) up >/dev/null
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_writes
+
+# Peak memory streaming a generated 1 GB export through the parse path.
+bench-rss:
+	cargo build --release -q -p creatoros-core --example parse_file
+	/usr/bin/time -v target/release/examples/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
+	  | grep -E "rows/s|Maximum resident|Elapsed"
 
 stack-up:
 	$(STACK) up

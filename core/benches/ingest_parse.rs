@@ -1,0 +1,136 @@
+//! Rows per second of the ingest path (decode → detect → parse → validate → encode as a DynamoDB item) against
+//! the floor: the `csv` crate reading the same bytes as raw `ByteRecord`s. `BENCHMARKS.md` records the ratio.
+//!
+//! `cargo bench -p creatoros-core --bench ingest_parse`
+
+use std::io::Cursor;
+
+use creatoros_core::contract::KeyCodec;
+use creatoros_core::entities::Metric;
+use creatoros_core::ids::WorkspaceId;
+use creatoros_core::ingest::decode;
+use creatoros_core::ingest::reader::RowReader;
+use creatoros_core::ingest::rows::{PostRef, RowOutcome};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+const ROWS: usize = 100_000;
+
+/// A canonical export of `ROWS` rows, every column filled.
+fn canonical() -> Vec<u8> {
+    let mut s = String::from("post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained\n");
+    for i in 0..ROWS {
+        s.push_str(&format!(
+            "post-{},{},2026-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
+            i % 5000,
+            ["x", "linkedin", "youtube", "rednote"][i % 4],
+            i % 12 + 1,
+            i % 28 + 1,
+            1000 + i,
+            i % 500,
+            i % 50,
+            i % 20,
+            i % 30,
+            i % 70,
+            i % 9000,
+            i % 600,
+            i as i64 % 11 - 5
+        ));
+    }
+    s.into_bytes()
+}
+
+/// A legacy X export: every value quoted, counts as floats, many unused columns, like the real files.
+fn x_legacy() -> Vec<u8> {
+    let mut s = String::from("\"Tweet id\",\"Tweet permalink\",\"Tweet text\",\"time\",\"impressions\",\"engagements\",\"engagement rate\",\"retweets\",\"replies\",\"likes\",\"user profile clicks\",\"url clicks\",\"hashtag clicks\",\"detail expands\",\"permalink clicks\",\"app opens\",\"app installs\",\"follows\",\"email tweet\",\"dial phone\",\"media views\",\"media engagements\"\n");
+    for i in 0..ROWS {
+        let id = 1_465_712_230_054_432_768u64 + i as u64;
+        s.push_str(&format!(
+            "\"{id}\",\"https://twitter.com/acme/status/{id}\",\"Shipping day {i}, with a link https://t.co/x and #tags\",\"2021-11-{:02} 16:00 +0000\",\"{}.0\",\"5.0\",\"0.0028\",\"{}.0\",\"{}.0\",\"{}.0\",\"0.0\",\"{}.0\",\"0.0\",\"3.0\",\"0.0\",\"0\",\"0\",\"{}\",\"0\",\"0\",\"{}\",\"0\"\n",
+            i % 28 + 1, 1777 + i, i % 9, i % 4, i % 40, i % 12, i % 3, i % 100
+        ));
+    }
+    s.into_bytes()
+}
+
+fn raw_csv(bytes: &[u8]) -> usize {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0;
+    while reader.read_byte_record(&mut record).unwrap() {
+        n += record.len();
+    }
+    n
+}
+
+fn parse_only(bytes: &[u8]) -> usize {
+    let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).unwrap();
+    let mut reader = RowReader::open(text).unwrap();
+    let mut rows = 0;
+    while let Some(row) = reader.next_row() {
+        if let RowOutcome::Metric(_) = row.unwrap() {
+            rows += 1;
+        }
+    }
+    rows
+}
+
+fn pipeline(bytes: &[u8], codec: &KeyCodec, ws: &WorkspaceId) -> usize {
+    let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).unwrap();
+    let mut reader = RowReader::open(text).unwrap();
+    let mut items = 0;
+    while let Some(row) = reader.next_row() {
+        if let RowOutcome::Metric(m) = row.unwrap() {
+            let post_id = match m.post {
+                PostRef::App(id) => id,
+                PostRef::Native { derived, .. } => derived,
+            };
+            let metric = Metric {
+                workspace_id: ws.clone(),
+                post_id,
+                platform: m.platform,
+                month: m.date.month(),
+                date: m.date,
+                impressions: m.counts.impressions,
+                likes: m.counts.likes,
+                comments: m.counts.comments,
+                shares: m.counts.shares,
+                saves: m.counts.saves,
+                clicks: m.counts.clicks,
+                views: m.counts.views,
+                watch_time_seconds: m.counts.watch_time_seconds,
+                followers_gained: m.counts.followers_gained,
+                source: Some("bench".into()),
+                captured_at: Some("2026-10-10T09:00:00.000Z".into()),
+                import_id: Some("imp-bench".into()),
+            };
+            items += codec.encode(&metric).unwrap().len();
+        }
+    }
+    items
+}
+
+fn bench(c: &mut Criterion) {
+    let codec = KeyCodec::default();
+    let ws = WorkspaceId::parse("DEMO#bench").unwrap();
+    for (name, bytes) in [("canonical", canonical()), ("x-tweet-activity", x_legacy())] {
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Elements(ROWS as u64));
+        group.sample_size(10);
+        group.bench_function("raw csv ByteRecord (floor)", |b| {
+            b.iter(|| black_box(raw_csv(black_box(&bytes))))
+        });
+        group.bench_function("decode+detect+parse+validate", |b| {
+            b.iter(|| black_box(parse_only(black_box(&bytes))))
+        });
+        group.bench_function("decode+detect+parse+validate+encode", |b| {
+            b.iter(|| black_box(pipeline(black_box(&bytes), &codec, &ws)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
