@@ -90,7 +90,7 @@ pub fn sample_documents(workspace: &str, month: &str) -> Vec<(&'static str, Valu
             json!({"workspaceId": workspace, "importId": "demo-import-1", "month": month,
             "status": "completed", "bucket": "creatoros-imports", "key": format!("imports/{workspace}/demo.csv"),
             "sourceTime": format!("{}T09:00:00Z", day(10)), "format": "canonical", "rowsSeen": 3,
-            "rowsWritten": 3, "rowsRejected": 0, "months": [month], "version": 1}),
+            "rowsWritten": 3, "rowsRejected": 0, "months": [month], "version": 1, "invocations": 1}),
         ),
     ]
 }

@@ -16,10 +16,19 @@ async fn rust_writes_electrodb_reads(casing: Casing, workspace: &str) {
     let stack = LocalStack::connect().await;
     let table = stack.fresh_table("rust-to-electrodb").await;
     let repo = TableRepo::new(stack.dynamodb(), &table, KeyCodec::new(casing));
-    let documents = demo::sample_documents(workspace, MONTH);
+    let mut documents = demo::sample_documents(workspace, MONTH);
+    documents.push((
+        "lock",
+        json!({"workspaceId": workspace, "name": "ingest", "owner": "w-1", "expiresAt": "2026-10-10T09:05:00.000Z",
+               "holder": "imp-1"}),
+    ));
     demo::write_documents(&repo, &documents).await.unwrap();
     let written: std::collections::BTreeSet<_> = documents.iter().map(|(e, _)| *e).collect();
-    assert_eq!(written.len(), 9, "one of every entity: {written:?}");
+    assert_eq!(
+        written.len(),
+        creatoros_core::contract::schema::ALL_ENTITIES.len(),
+        "one of every entity: {written:?}"
+    );
 
     // Fully specified query per index: exactly the item written, attribute for attribute.
     let mut ops = Vec::new();
