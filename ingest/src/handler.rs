@@ -55,7 +55,15 @@ async fn handle_message(
     for (object, request) in jobs {
         match import::run(ctx, &object, request, body, deadline).await {
             Ok(outcome) => log_outcome(&object.key, &outcome),
-            Err(e) => failed = Some(format!("s3://{}/{}: {e}", object.bucket, object.key)),
+            Err(e) => {
+                // Errors after the claim that no retry can fix are recorded on the import and end as `Ok`; one
+                // before it (say the lock write refused) cannot be recorded, so the queue's retries take it to the
+                // dead-letter queue, where an operator sees it.
+                if !e.is_retryable() {
+                    error!(key = %object.key, error = %e, "import refused by AWS before it was recorded");
+                }
+                failed = Some(format!("s3://{}/{}: {e}", object.bucket, object.key));
+            }
         }
     }
     failed.map_or(Ok(()), Err)

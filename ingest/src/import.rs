@@ -69,13 +69,14 @@ pub enum Outcome {
     Refused(String),
 }
 
-/// The import failed in a way a later attempt may not: the message goes back to the queue.
+/// The import did not finish in this invocation. Retryable errors send the message back to the queue; the
+/// others are recorded on the import as its failure (see [`ImportError::is_retryable`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// DynamoDB failed (throttling past the cap, network, 5xx).
+    /// DynamoDB failed (throttling past the cap, network, 5xx; or refused the request).
     #[error(transparent)]
     Table(#[from] RepoError),
-    /// S3 failed transiently.
+    /// S3 failed (transiently, or refused).
     #[error(transparent)]
     Source(#[from] SourceError),
     /// Reading the stream failed transiently.
@@ -84,6 +85,17 @@ pub enum ImportError {
     /// SQS refused the continuation or deferral.
     #[error("sending to the ingest queue failed: {0}")]
     Queue(String),
+}
+
+impl ImportError {
+    /// True when a later attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ImportError::Table(e) => e.is_retryable(),
+            ImportError::Source(e) => e.is_retryable(),
+            ImportError::Read(_) | ImportError::Queue(_) => true,
+        }
+    }
 }
 
 /// Everything the reader thread reports.
@@ -217,7 +229,33 @@ async fn run_claimed(
             return Ok(Outcome::Deferred);
         }
     };
-    let end = process(ctx, &mut record, info, owner, deadline).await?;
+    let end = match process(ctx, &mut record, info, owner, deadline).await {
+        Ok(end) => end,
+        Err(e) if e.is_retryable() => {
+            // Hand the lease back so the retry can take over at once (from the last checkpoint). Best effort:
+            // a lease that cannot be cleared now simply expires.
+            record.lease_expires_at = Some(now());
+            if let Err(clear) = save(ctx, &mut record).await {
+                warn!(import = %id, error = %clear, "could not hand back the lease");
+            }
+            return Err(e);
+        }
+        Err(e) => {
+            // Retrying cannot help (S3 or DynamoDB refused a request): record why and stop here.
+            warn!(import = %id, error = %e, "import failed permanently");
+            record.status = ImportStatus::Failed;
+            record.failure = Some(e.to_string());
+            record.checkpoint = None;
+            record.lease_owner = None;
+            record.lease_expires_at = None;
+            record.finished_at = Some(now());
+            save(ctx, &mut record).await?;
+            return Ok(Outcome::Finished {
+                import_id: id.to_string(),
+                status: ImportStatus::Failed,
+            });
+        }
+    };
     match end {
         End::OutOfTime => {
             // Hand over: the lease lapses now, so the continuation (or a retry of this message) takes over.

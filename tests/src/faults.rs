@@ -41,6 +41,8 @@ pub struct BatchFaults {
     pub unprocess_per_call: usize,
     /// Stop withholding after this many calls in all (`usize::MAX`: never stop).
     pub unprocess_calls: usize,
+    /// When set, only calls writing an item whose `pk` contains this text are affected.
+    pub only_pk_containing: Option<String>,
     calls: Arc<AtomicUsize>,
     throttled: Arc<AtomicUsize>,
     withheld_total: Arc<AtomicUsize>,
@@ -88,10 +90,21 @@ impl Intercept for BatchFaults {
         let Some(input) = context.input_mut().downcast_mut::<BatchWriteItemInput>() else {
             return Ok(());
         };
-        let call = self.calls.fetch_add(1, Ordering::SeqCst);
         let Some(by_table) = input.request_items.as_mut() else {
             return Ok(());
         };
+        if let Some(wanted) = &self.only_pk_containing {
+            let touches = by_table.values().flatten().any(|r| {
+                r.put_request()
+                    .and_then(|p| p.item().get("pk"))
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|pk| pk.contains(wanted.as_str()))
+            });
+            if !touches {
+                return Ok(());
+            }
+        }
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
         if call < self.throttle_first {
             // Send nothing to the server (it answers a validation error, replaced below by the throttle).
             for requests in by_table.values_mut() {

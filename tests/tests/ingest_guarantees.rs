@@ -324,3 +324,100 @@ async fn rejects_file_neutralises_formulas_and_locates_errors() {
          4,\"post_id: invalid id \"\"@p3\"\": must be 1-128 characters of A-Z a-z 0-9 _ -\",'@p3,x,2026-10-06,4,x\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_message_that_can_succeed_later_comes_back() {
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    use creatoros_core::repo::TableRepo;
+    use creatoros_core::retry::RetryPolicy;
+    use creatoros_tests::faults::BatchFaults;
+
+    let h = IngestHarness::new("poison").await;
+    h.upload("imports/ws-good/a.csv", canonical(10, 1)).await;
+    h.upload("imports/ws-bad/b.csv", canonical(10, 1)).await;
+    h.stack
+        .sqs()
+        .purge_queue()
+        .queue_url(&h.made.queue_urls["IngestQueue"])
+        .send()
+        .await
+        .unwrap();
+    let bodies = [
+        (
+            "good",
+            notification(
+                &h.made.bucket,
+                "imports/ws-good/a.csv",
+                &etag(&h, "imports/ws-good/a.csv").await,
+            ),
+        ),
+        ("garbage", "{not json".to_owned()),
+        (
+            "test-event",
+            r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}"#.to_owned(),
+        ),
+        (
+            "gone",
+            notification(&h.made.bucket, "imports/ws-good/never-uploaded.csv", "0000"),
+        ),
+        (
+            "outside",
+            notification(&h.made.bucket, "elsewhere/x.csv", "0000"),
+        ),
+        (
+            "throttled",
+            notification(
+                &h.made.bucket,
+                "imports/ws-bad/b.csv",
+                &etag(&h, "imports/ws-bad/b.csv").await,
+            ),
+        ),
+    ];
+    let mut event = SqsEvent::default();
+    for (id, body) in &bodies {
+        let mut m = SqsMessage::default();
+        m.message_id = Some((*id).to_owned());
+        m.body = Some(body.clone());
+        event.records.push(m);
+    }
+    // DynamoDB throttles every batch write of ws-bad's items, past the SDK's and the repository's retries.
+    let mut faults = BatchFaults::new(usize::MAX, 0, 0);
+    faults.only_pk_containing = Some("ws-bad".into());
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&h.stack.sdk)
+            .interceptor(faults.clone())
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    );
+    let mut ctx = h.ctx.clone();
+    ctx.repo =
+        TableRepo::new(client, &h.made.table, *h.ctx.repo.codec()).with_retry_policy(RetryPolicy {
+            initial_delay: Duration::from_millis(5),
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        });
+    let response = handler::handle(&ctx, event, Instant::now() + Duration::from_secs(60)).await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["throttled"],
+        "only the throttled message comes back"
+    );
+    assert!(faults.throttled() >= 3);
+    assert_eq!(h.metrics("ws-good").await.len(), 10);
+    assert_eq!(
+        h.imports("ws-bad").await[0].status,
+        ImportStatus::Processing,
+        "kept for the retry"
+    );
+
+    // The retry, once DynamoDB is healthy again: the failed attempt handed its lease back, so it goes ahead.
+    h.send(&bodies[5].1).await;
+    h.run().await;
+    assert_eq!(h.imports("ws-bad").await[0].status, ImportStatus::Completed);
+    assert_eq!(h.metrics("ws-bad").await.len(), 10);
+}
