@@ -6,11 +6,10 @@
 use std::io::Cursor;
 
 use creatoros_core::contract::KeyCodec;
-use creatoros_core::entities::Metric;
 use creatoros_core::ids::WorkspaceId;
 use creatoros_core::ingest::decode;
 use creatoros_core::ingest::reader::RowReader;
-use creatoros_core::ingest::rows::{PostRef, RowOutcome};
+use creatoros_core::ingest::rows::RowOutcome;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 const ROWS: usize = 100_000;
@@ -83,29 +82,13 @@ fn pipeline(bytes: &[u8], codec: &KeyCodec, ws: &WorkspaceId) -> usize {
     let mut items = 0;
     while let Some(row) = reader.next_row() {
         if let RowOutcome::Metric(m) = row.unwrap() {
-            let post_id = match m.post {
-                PostRef::App(id) => id,
-                PostRef::Native { derived, .. } => derived,
-            };
-            let metric = Metric {
-                workspace_id: ws.clone(),
-                post_id,
-                platform: m.platform,
-                month: m.date.month(),
-                date: m.date,
-                impressions: m.counts.impressions,
-                likes: m.counts.likes,
-                comments: m.counts.comments,
-                shares: m.counts.shares,
-                saves: m.counts.saves,
-                clicks: m.counts.clicks,
-                views: m.counts.views,
-                watch_time_seconds: m.counts.watch_time_seconds,
-                followers_gained: m.counts.followers_gained,
-                source: Some("bench".into()),
-                captured_at: Some("2026-10-10T09:00:00.000Z".into()),
-                import_id: Some("imp-bench".into()),
-            };
+            let metric = m.to_metric(
+                ws,
+                m.post.default_id().clone(),
+                Some("bench".into()),
+                None,
+                None,
+            );
             items += codec.encode(&metric).unwrap().len();
         }
     }

@@ -8,11 +8,10 @@ use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 use creatoros_core::contract::KeyCodec;
-use creatoros_core::entities::Metric;
 use creatoros_core::ids::WorkspaceId;
 use creatoros_core::ingest::decode;
 use creatoros_core::ingest::reader::RowReader;
-use creatoros_core::ingest::rows::{PostRef, RowOutcome};
+use creatoros_core::ingest::rows::RowOutcome;
 
 fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     let mut out = BufWriter::new(std::fs::File::create(path)?);
@@ -66,30 +65,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(row) = reader.next_row() {
         match row? {
             RowOutcome::Metric(m) => {
-                let post_id = match m.post {
-                    PostRef::App(id) => id,
-                    PostRef::Native { derived, .. } => derived,
-                };
-                let c = m.counts;
-                let metric = Metric {
-                    workspace_id: ws.clone(),
-                    post_id,
-                    platform: m.platform,
-                    month: m.date.month(),
-                    date: m.date,
-                    impressions: c.impressions,
-                    likes: c.likes,
-                    comments: c.comments,
-                    shares: c.shares,
-                    saves: c.saves,
-                    clicks: c.clicks,
-                    views: c.views,
-                    watch_time_seconds: c.watch_time_seconds,
-                    followers_gained: c.followers_gained,
-                    source: Some(reader.format().name.into()),
-                    captured_at: None,
-                    import_id: None,
-                };
+                let metric = m.to_metric(
+                    &ws,
+                    m.post.default_id().clone(),
+                    Some("bench".into()),
+                    None,
+                    None,
+                );
                 attributes += codec.encode(&metric)?.len();
                 rows += 1;
             }

@@ -7,6 +7,7 @@
 //! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
 //!   queries, batch writes that survive partial failure);
 //! - [`retry`]: backoff with jitter up to a cap;
+//! - [`errors`]: error text with its sources, for logs and records;
 //! - [`config`]: the environment variable names shared by template, local stack and tests;
 //! - [`triggers`]: the stream filter that decides which table changes start a derivation.
 //!
@@ -18,6 +19,7 @@
 pub mod config;
 pub mod contract;
 pub mod entities;
+pub mod errors;
 pub mod ids;
 pub mod ingest;
 pub mod repo;

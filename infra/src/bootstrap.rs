@@ -27,17 +27,10 @@ pub struct BootstrapError {
     pub message: String,
 }
 
-fn fail(resource: &str, err: impl std::error::Error) -> BootstrapError {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
+fn fail(resource: &str, err: impl std::error::Error + 'static) -> BootstrapError {
     BootstrapError {
         resource: resource.to_owned(),
-        message,
+        message: creatoros_core::errors::chain(&err),
     }
 }
 

@@ -638,26 +638,13 @@ fn checkpoint(
 
 fn to_metric(linker: &Linker, record: &Import, row: &MetricRow, source_time: &str) -> Metric {
     let (post_id, _planned) = linker.resolve(&row.post);
-    let c = &row.counts;
-    Metric {
-        workspace_id: record.workspace_id.clone(),
+    row.to_metric(
+        &record.workspace_id,
         post_id,
-        platform: row.platform,
-        date: row.date.clone(),
-        month: row.date.month(),
-        impressions: c.impressions,
-        likes: c.likes,
-        comments: c.comments,
-        shares: c.shares,
-        saves: c.saves,
-        clicks: c.clicks,
-        views: c.views,
-        watch_time_seconds: c.watch_time_seconds,
-        followers_gained: c.followers_gained,
-        source: record.format.clone(),
-        captured_at: Some(source_time.to_owned()),
-        import_id: Some(record.import_id.to_string()),
-    }
+        record.format.clone(),
+        Some(source_time.to_owned()),
+        Some(record.import_id.to_string()),
+    )
 }
 
 /// The reader thread: decode, detect (or resume), and send rows in chunks until the end, an error, or until the

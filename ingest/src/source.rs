@@ -95,7 +95,7 @@ where
         .and_then(|e| e.code())
         .unwrap_or("")
         .to_owned();
-    let message = error_chain(&err);
+    let message = creatoros_core::errors::chain(&err);
     match (code.as_str(), status) {
         ("NoSuchKey" | "NotFound" | "NoSuchVersion", _) | (_, Some(404)) => {
             SourceError::Gone { bucket, key }
@@ -119,17 +119,6 @@ where
             message,
         },
     }
-}
-
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut next = err.source();
-    while let Some(e) = next {
-        out.push_str(": ");
-        out.push_str(&e.to_string());
-        next = e.source();
-    }
-    out
 }
 
 fn to_time(t: Option<&DateTime>) -> OffsetDateTime {

@@ -125,20 +125,9 @@ impl IngestHarness {
     /// Every item of a workspace's partition as sorted JSON, without the attributes that record when or by
     /// whom something ran (timestamps, leases, versions): what two runs that did the same work share.
     pub async fn dump(&self, workspace: &str) -> Vec<Value> {
-        let pk = format!("$creatoros#workspaceId_{workspace}");
-        let out = self
-            .stack
-            .dynamodb()
-            .query()
-            .table_name(&self.made.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(pk))
-            .send()
+        let mut items: Vec<Value> = self
+            .partition(workspace, None)
             .await
-            .unwrap();
-        let mut items: Vec<Value> = out
-            .items
-            .unwrap_or_default()
             .into_iter()
             .map(|item| {
                 let mut v: Value = serde_dynamo::from_item(item).unwrap();
@@ -161,21 +150,34 @@ impl IngestHarness {
         items
     }
 
-    /// Deletes every item of a workspace's partition.
-    pub async fn clear(&self, workspace: &str) {
-        let pk = format!("$creatoros#workspaceId_{workspace}");
-        let out = self
+    /// Every item of a workspace's partition (all pages), optionally projected.
+    async fn partition(
+        &self,
+        workspace: &str,
+        projection: Option<&str>,
+    ) -> Vec<creatoros_core::contract::Item> {
+        let pages = self
             .stack
             .dynamodb()
             .query()
             .table_name(&self.made.table)
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(pk))
-            .projection_expression("pk, sk")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(format!("$creatoros#workspaceId_{workspace}")),
+            )
+            .set_projection_expression(projection.map(str::to_owned))
+            .into_paginator()
+            .items()
             .send()
-            .await
-            .unwrap();
-        let keys = out.items.unwrap_or_default();
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        pages.unwrap()
+    }
+
+    /// Deletes every item of a workspace's partition.
+    pub async fn clear(&self, workspace: &str) {
+        let keys = self.partition(workspace, Some("pk, sk")).await;
         let outcome = self.ctx.repo.batch().delete_keys(keys).await;
         assert!(outcome.is_complete(), "{:?}", outcome.error);
     }

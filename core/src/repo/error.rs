@@ -113,7 +113,7 @@ impl RepoError {
             | SdkError::ResponseError(_) => RepoError::Transient {
                 operation,
                 table,
-                message: error_chain(&err),
+                message: crate::errors::chain(&err),
             },
             SdkError::ServiceError(service) => {
                 let e = service.err();
@@ -154,20 +154,8 @@ impl RepoError {
                 operation,
                 table,
                 code: "Client".to_owned(),
-                message: error_chain(&err),
+                message: crate::errors::chain(&err),
             },
         }
     }
-}
-
-/// The error and its sources on one line (SDK errors hide the useful part in `source()`).
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut next = err.source();
-    while let Some(e) = next {
-        out.push_str(": ");
-        out.push_str(&e.to_string());
-        next = e.source();
-    }
-    out
 }

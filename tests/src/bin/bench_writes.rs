@@ -31,7 +31,16 @@ fn metrics(workspace: &str, n: usize, import: &str) -> Vec<Metric> {
         .collect()
 }
 
-/// Writes in chunks of 1,000, as the ingest worker does; returns items per second.
+/// Writes `items` with `writer` in chunks of 1,000, as the ingest worker does; returns items written.
+async fn write_all(writer: &MetricWriter<'_>, items: &[Metric]) -> usize {
+    let mut written = 0;
+    for chunk in items.chunks(1000) {
+        written += writer.write(chunk).await.unwrap().written;
+    }
+    written
+}
+
+/// Runs one strategy and prints its rate; returns items per second.
 async fn timed<F, Fut>(label: &str, items: usize, run: F) -> f64
 where
     F: FnOnce() -> Fut,
@@ -141,13 +150,7 @@ async fn main() {
     let batch = timed(
         "2. read + filter + BatchWriteItem (default, under lock)",
         n,
-        || async {
-            let mut written = 0;
-            for chunk in batch_items.chunks(1000) {
-                written += writer.write(chunk).await.unwrap().written;
-            }
-            written
-        },
+        || write_all(&writer, &batch_items),
     )
     .await;
 
@@ -156,26 +159,14 @@ async fn main() {
     let conditional = timed(
         "3. conditional PutItem, 32 in flight (no lock needed)",
         n,
-        || async {
-            let mut written = 0;
-            for chunk in cond_items.chunks(1000) {
-                written += conditional_writer.write(chunk).await.unwrap().written;
-            }
-            written
-        },
+        || write_all(&conditional_writer, &cond_items),
     )
     .await;
 
     let replay = timed(
         "4. replay of (2): read + filter, nothing to write",
         n,
-        || async {
-            let mut written = 0;
-            for chunk in batch_items.chunks(1000) {
-                written += writer.write(chunk).await.unwrap().written;
-            }
-            written
-        },
+        || write_all(&writer, &batch_items),
     )
     .await;
 
