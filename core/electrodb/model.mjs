@@ -196,6 +196,7 @@ export function schemas(casing = "none") {
           },
         },
         createdAt: text(),
+        derivedAt: text(), // watermark of the derivation that wrote it
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["month", "insightId"]),
@@ -217,7 +218,10 @@ export function schemas(casing = "none") {
         assigneeId: text(),
         dueDate: text(),
         createdAt: text(),
+        // The app must set updatedAt whenever a user changes a task: a task updated after the pipeline last wrote
+        // it (derivedAt) belongs to the user, and done or dismissed tasks are never touched by the pipeline.
         updatedAt: text(),
+        derivedAt: text(),
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["taskId"]),
@@ -285,6 +289,24 @@ export function schemas(casing = "none") {
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["name"]),
+      },
+    },
+
+    // The insights worker's record of a month's latest derivation (watermark, what it produced).
+    derivation: {
+      model: model("derivation"),
+      attributes: {
+        workspaceId: text(true),
+        month: text(true),
+        watermark: text(true),
+        contentHash: text(),
+        insightIds: strings,
+        taskIds: strings,
+        runs: number(),
+        derivedAt: text(),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["month"]),
       },
     },
   };

@@ -4,6 +4,7 @@
 //! - [`contract`]: the ElectroDB 3.x table contract (schemas, the one key codec);
 //! - [`entities`]: typed profile, plan, post, variant, draft, metric, insight, task and import;
 //! - [`ingest`]: object keys, decoding, format detection, row validation and rejects, with no AWS in sight;
+//! - [`insights`]: the rule catalogue from a month's metrics to insights and tasks, pure;
 //! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
 //!   queries, batch writes that survive partial failure);
 //! - [`retry`]: backoff with jitter up to a cap;
@@ -22,6 +23,7 @@ pub mod entities;
 pub mod errors;
 pub mod ids;
 pub mod ingest;
+pub mod insights;
 pub mod repo;
 pub mod retry;
 pub mod triggers;

@@ -424,6 +424,8 @@ pub const INSIGHT: EntitySchema = EntitySchema {
         attr("body", Str),
         attr("evidence", List),
         attr("createdAt", Str),
+        // Added by this contract: the watermark of the derivation that wrote it.
+        attr("derivedAt", Str),
     ],
 };
 
@@ -453,6 +455,9 @@ pub const TASK: EntitySchema = EntitySchema {
         attr("dueDate", Str),
         attr("createdAt", Str),
         attr("updatedAt", Str),
+        // Added by this contract: the watermark of the derivation that last wrote it. A task whose `updatedAt` is
+        // later was touched by a user and is not rewritten.
+        attr("derivedAt", Str),
     ],
 };
 
@@ -514,9 +519,36 @@ pub const LOCK: EntitySchema = EntitySchema {
     ],
 };
 
+/// The insights worker's record of a month's latest derivation: its watermark and what it produced.
+pub const DERIVATION: EntitySchema = EntitySchema {
+    name: "derivation",
+    version: "1",
+    indexes: &[ix(Primary, "byWorkspace", &["workspaceId"], &["month"])],
+    attributes: &[
+        req("workspaceId", Str),
+        req("month", Str),
+        req("watermark", Str),
+        attr("contentHash", Str),
+        attr("insightIds", List),
+        attr("taskIds", List),
+        attr("runs", Number),
+        attr("derivedAt", Str),
+    ],
+};
+
 /// Every entity of the service, in model order.
-pub const ALL_ENTITIES: [&EntitySchema; 10] = [
-    &PROFILE, &PLAN, &POST, &VARIANT, &DRAFT, &METRIC, &INSIGHT, &TASK, &IMPORT, &LOCK,
+pub const ALL_ENTITIES: [&EntitySchema; 11] = [
+    &PROFILE,
+    &PLAN,
+    &POST,
+    &VARIANT,
+    &DRAFT,
+    &METRIC,
+    &INSIGHT,
+    &TASK,
+    &IMPORT,
+    &LOCK,
+    &DERIVATION,
 ];
 
 /// Looks an entity up by its `__edb_e__` name.

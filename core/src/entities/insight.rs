@@ -60,6 +60,8 @@ pub struct Insight {
     pub evidence: Option<Vec<Evidence>>,
     /// ISO timestamp.
     pub created_at: Option<String>,
+    /// Watermark of the derivation that wrote it (absent on insights written by anyone else).
+    pub derived_at: Option<String>,
 }
 
 impl Entity for Insight {
@@ -113,8 +115,10 @@ pub struct Task {
     pub due_date: Option<String>,
     /// ISO timestamp.
     pub created_at: Option<String>,
-    /// ISO timestamp.
+    /// ISO timestamp of the last change, by the app (a user) or the pipeline.
     pub updated_at: Option<String>,
+    /// Watermark of the derivation that last wrote it; an `updated_at` after it means a user touched the task.
+    pub derived_at: Option<String>,
 }
 
 impl Entity for Task {

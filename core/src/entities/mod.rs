@@ -4,6 +4,7 @@
 //! written as nulls, as ElectroDB does. Ids and calendar values are validated types from [`crate::ids`].
 
 mod content;
+mod derivation;
 mod import;
 mod insight;
 mod lock;
@@ -11,6 +12,7 @@ mod metric;
 mod workspace;
 
 pub use content::{Draft, Post, Variant};
+pub use derivation::Derivation;
 pub use import::{Checkpoint, Import, ImportStatus, RowError};
 pub use insight::{Evidence, Insight, Severity, Task, TaskStatus};
 pub use lock::Lock;

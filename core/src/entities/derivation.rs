@@ -1,0 +1,38 @@
+//! The insights worker's record of a workspace month: which derivation wrote its insights and tasks last.
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::contract::{schema, Entity, EntitySchema};
+use crate::ids::{Month, WorkspaceId};
+
+/// The latest derivation of one workspace month.
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Derivation {
+    /// The tenant.
+    pub workspace_id: WorkspaceId,
+    /// The month derived.
+    pub month: Month,
+    /// When the derivation read its data (ISO, millisecond precision): a derivation with an older watermark
+    /// never overwrites the result of a newer one.
+    pub watermark: String,
+    /// Hash of the insights and tasks it produced.
+    pub content_hash: Option<String>,
+    /// Insights it produced (the ones to retire when the data stops supporting them).
+    #[serde(default)]
+    pub insight_ids: Vec<String>,
+    /// Tasks it proposed.
+    #[serde(default)]
+    pub task_ids: Vec<String>,
+    /// Derivations that wrote something for this month so far.
+    #[serde(default)]
+    pub runs: u64,
+    /// When it finished writing.
+    pub derived_at: Option<String>,
+}
+
+impl Entity for Derivation {
+    const SCHEMA: &'static EntitySchema = &schema::DERIVATION;
+}
