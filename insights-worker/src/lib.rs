@@ -1,3 +1,17 @@
-//! CreatorOS insights worker: stream records that change metrics become insights and tasks for each touched
-//! (workspace, month). The handler and its Lambda `main` follow the ingest worker; the crate exists so the
-//! workspace layout and the SAM template (`InsightsFunction`, binary `creatoros-insights-worker`) are fixed.
+//! CreatorOS insights worker: when a workspace's metrics change, derive what the creator should know and do next,
+//! and write it back as insights and tasks under the same workspace keys.
+//!
+//! - [`handler`]: DynamoDB stream batches and SQS `rederive` commands, coalesced to one derivation per
+//!   (workspace, month), answering with per-record / per-message failures;
+//! - [`derive`]: one month's derivation: read, run the rules (`creatoros_core::insights`), write only the
+//!   difference under the month's lock and watermark;
+//! - [`context`]: clients, settings and work counters.
+
+#![deny(clippy::all)]
+#![warn(missing_docs)]
+
+pub mod context;
+pub mod derive;
+pub mod handler;
+
+pub use context::{Insights, Settings};

@@ -1,0 +1,79 @@
+//! Clients and settings of the insights worker, built once per process.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use creatoros_core::config::{self, ConfigError};
+use creatoros_core::contract::KeyCodec;
+use creatoros_core::repo::TableRepo;
+
+/// Settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The insights queue (`rederive` commands; deferred derivations go back here).
+    pub insights_queue_url: String,
+    /// How long a month's derive lock lasts.
+    pub lease: Duration,
+    /// Delay before a deferred derivation is tried again.
+    pub defer_delay: Duration,
+}
+
+impl Settings {
+    /// Defaults for Lambda with the given queue.
+    pub fn defaults(insights_queue_url: String) -> Self {
+        Self {
+            insights_queue_url,
+            lease: Duration::from_secs(120),
+            defer_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Counters a test or an operator can read: how much work the worker did.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Derivations computed (one per workspace month per trigger).
+    pub derivations: AtomicU64,
+    /// Derivations that found nothing to change and wrote nothing.
+    pub unchanged: AtomicU64,
+    /// Items written or deleted by derivations (insights, tasks; the derivation record aside).
+    pub item_writes: AtomicU64,
+}
+
+impl Counters {
+    /// Reads a counter.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::SeqCst)
+    }
+}
+
+/// Everything a handler needs.
+#[derive(Debug, Clone)]
+pub struct Insights {
+    /// The table.
+    pub repo: TableRepo,
+    /// SQS, for deferrals.
+    pub sqs: aws_sdk_sqs::Client,
+    /// Settings.
+    pub settings: Settings,
+    /// Work counters.
+    pub counters: Arc<Counters>,
+}
+
+impl Insights {
+    /// From an SDK configuration and the environment.
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let table = config::required(config::ENV_TABLE)?;
+        Ok(Self {
+            repo: TableRepo::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                table,
+                KeyCodec::new(config::key_casing()?),
+            ),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+            settings: Settings::defaults(config::required(config::ENV_INSIGHTS_QUEUE_URL)?),
+            counters: Arc::new(Counters::default()),
+        })
+    }
+}

@@ -1,0 +1,449 @@
+//! One workspace month's derivation: read the data, run the rules, and write only what changed.
+//!
+//! 1. Read the month's metrics and posts, last month's metrics, and the month's insights and tasks (no lock).
+//! 2. Derive, and diff against what is stored. Nothing to change: done, and nothing was written.
+//! 3. Otherwise take the month's `derive-<month>` lock, read and derive again (the data may have moved), and claim
+//!    the month's [`Derivation`] record with a newer watermark (a conditional put that fails if a newer
+//!    derivation claimed it first: then this one stops).
+//! 4. Write the changes, each conditional on the watermark: insights created or replaced where stored ones are
+//!    older, insights the data no longer supports deleted (only ours), tasks created if absent and refreshed only
+//!    while open and untouched by a user. A task a user marked done or dismissed is never written again.
+//! 5. Record the result on the derivation record and release the lock.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use creatoros_core::contract::schema::{INSIGHT, METRIC, POST, TASK};
+use creatoros_core::contract::{Entity, IndexName, KeyCondition};
+use creatoros_core::entities::{Derivation, Insight, Lock, Metric, Post, Task, TaskStatus};
+use creatoros_core::ids::{Day, Month, WorkspaceId};
+use creatoros_core::ingest::values::iso_millis;
+use creatoros_core::insights::{derive, MonthData};
+use creatoros_core::repo::{Condition, RepoError, TableRepo};
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+use tracing::{info, warn};
+
+use crate::context::Insights;
+
+/// What a derivation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeriveOutcome {
+    /// Stored insights and tasks already say what the data says; nothing was written.
+    Unchanged,
+    /// Changes were written.
+    Written {
+        /// Items put or deleted.
+        writes: u64,
+    },
+    /// Another derivation of this month holds the lock; try again later.
+    Busy,
+    /// A newer derivation of this month claimed it first; its result stands.
+    Superseded,
+}
+
+/// Stored state of a month, as read.
+struct Stored {
+    data: MonthData,
+    insights: Vec<Insight>,
+    tasks: Vec<Task>,
+    derivation: Option<Derivation>,
+}
+
+/// The writes a derivation needs.
+#[derive(Debug, Default)]
+struct Plan {
+    /// New or changed insights, with the creation time of the stored one to keep.
+    put_insights: Vec<(Option<String>, Insight)>,
+    retire: Vec<Insight>,
+    create_tasks: Vec<Task>,
+    refresh_tasks: Vec<(Task, Task)>,
+}
+
+impl Plan {
+    fn is_empty(&self) -> bool {
+        self.put_insights.is_empty()
+            && self.retire.is_empty()
+            && self.create_tasks.is_empty()
+            && self.refresh_tasks.is_empty()
+    }
+}
+
+async fn all<E: Entity>(
+    repo: &TableRepo,
+    condition: Result<KeyCondition, creatoros_core::contract::ContractError>,
+) -> Result<Vec<E>, RepoError>
+where
+    E: DeserializeOwned,
+{
+    repo.query(&condition?).await
+}
+
+async fn read(ctx: &Insights, workspace: &WorkspaceId, month: &Month) -> Result<Stored, RepoError> {
+    let repo = &ctx.repo;
+    let codec = repo.codec();
+    let by_month = |schema, m: &Month| {
+        codec.query(
+            schema,
+            IndexName::Gsi1,
+            &[("workspaceId", workspace.as_str()), ("month", m.as_str())],
+        )
+    };
+    let previous = month.previous();
+    let (metrics, prev_metrics, posts, insights, tasks) = tokio::try_join!(
+        all::<Metric>(repo, by_month(&METRIC, month)),
+        all::<Metric>(repo, by_month(&METRIC, &previous)),
+        all::<Post>(repo, by_month(&POST, month)),
+        all::<Insight>(repo, by_month(&INSIGHT, month)),
+        all::<Task>(repo, by_month(&TASK, month)),
+    )?;
+    let derivation: Option<Derivation> = repo
+        .get(&[
+            ("workspaceId", workspace.as_str()),
+            ("month", month.as_str()),
+        ])
+        .await?;
+    let today = Day::from_date(OffsetDateTime::now_utc().date()).expect("a current date");
+    Ok(Stored {
+        data: MonthData::new(
+            workspace.clone(),
+            month.clone(),
+            today,
+            metrics,
+            prev_metrics,
+            posts,
+        ),
+        insights,
+        tasks,
+        derivation,
+    })
+}
+
+/// What an insight says, without when it was written.
+fn content(i: &Insight) -> Insight {
+    Insight {
+        created_at: None,
+        derived_at: None,
+        ..i.clone()
+    }
+}
+
+fn plan(stored: &Stored) -> (Plan, String, Vec<String>, Vec<String>) {
+    let derived = derive(&stored.data);
+    let existing: BTreeMap<&str, &Insight> = stored
+        .insights
+        .iter()
+        .map(|i| (i.insight_id.as_str(), i))
+        .collect();
+    let mut plan = Plan::default();
+    for insight in &derived.insights {
+        match existing.get(insight.insight_id.as_str()) {
+            Some(old) if content(old) == *insight => {}
+            old => plan
+                .put_insights
+                .push((old.and_then(|o| o.created_at.clone()), insight.clone())),
+        }
+    }
+    for old in &stored.insights {
+        // Retire only what a derivation wrote; an insight from anyone else is theirs to keep.
+        if old.derived_at.is_some()
+            && !derived
+                .insights
+                .iter()
+                .any(|i| i.insight_id == old.insight_id)
+        {
+            plan.retire.push(old.clone());
+        }
+    }
+    let tasks: BTreeMap<&str, &Task> = stored
+        .tasks
+        .iter()
+        .map(|t| (t.task_id.as_str(), t))
+        .collect();
+    for task in &derived.tasks {
+        match tasks.get(task.task_id.as_str()) {
+            None => plan.create_tasks.push(task.clone()),
+            Some(old) if old.status != TaskStatus::Open => {}
+            Some(old) if touched_by_user(old) => {}
+            Some(old)
+                if old.title == task.title
+                    && old.priority == task.priority
+                    && old.source_insight_id == task.source_insight_id => {}
+            Some(old) => plan.refresh_tasks.push(((*old).clone(), task.clone())),
+        }
+    }
+    let insight_ids = derived
+        .insights
+        .iter()
+        .map(|i| i.insight_id.to_string())
+        .collect();
+    let task_ids = derived
+        .tasks
+        .iter()
+        .map(|t| t.task_id.to_string())
+        .collect();
+    (plan, derived.content_hash(), insight_ids, task_ids)
+}
+
+/// A task changed after the pipeline last wrote it belongs to the user.
+fn touched_by_user(task: &Task) -> bool {
+    match (&task.updated_at, &task.derived_at) {
+        (Some(updated), Some(derived)) => updated > derived,
+        // Written by someone other than a derivation.
+        (_, None) => true,
+        (None, Some(_)) => false,
+    }
+}
+
+/// Derives one workspace month.
+pub async fn derive_month(
+    ctx: &Insights,
+    workspace: &WorkspaceId,
+    month: &Month,
+) -> Result<DeriveOutcome, RepoError> {
+    ctx.counters.derivations.fetch_add(1, Ordering::SeqCst);
+    let first = read(ctx, workspace, month).await?;
+    if plan(&first).0.is_empty() {
+        ctx.counters.unchanged.fetch_add(1, Ordering::SeqCst);
+        return Ok(DeriveOutcome::Unchanged);
+    }
+    let owner = format!(
+        "derive-{}-{}",
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    );
+    let lock_name = format!("derive-{month}");
+    if !take_lock(ctx, workspace, &lock_name, &owner).await? {
+        return Ok(DeriveOutcome::Busy);
+    }
+    let result = derive_locked(ctx, workspace, month).await;
+    release_lock(ctx, workspace, &lock_name, &owner).await;
+    result
+}
+
+async fn derive_locked(
+    ctx: &Insights,
+    workspace: &WorkspaceId,
+    month: &Month,
+) -> Result<DeriveOutcome, RepoError> {
+    let mut watermark = iso_millis(OffsetDateTime::now_utc());
+    let stored = read(ctx, workspace, month).await?;
+    let (plan, hash, insight_ids, task_ids) = plan(&stored);
+    if plan.is_empty() {
+        ctx.counters.unchanged.fetch_add(1, Ordering::SeqCst);
+        return Ok(DeriveOutcome::Unchanged);
+    }
+    // The watermark only moves forward, even if this clock is behind the last writer's.
+    if let Some(previous) = &stored.derivation {
+        if previous.watermark >= watermark {
+            let bumped = time::OffsetDateTime::parse(
+                &previous.watermark,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map(|t| iso_millis(t + time::Duration::milliseconds(1)))
+            .unwrap_or_else(|_| previous.watermark.clone() + "1");
+            watermark = bumped;
+        }
+    }
+    let runs = stored.derivation.as_ref().map_or(0, |d| d.runs);
+    let mut record = Derivation {
+        workspace_id: workspace.clone(),
+        month: month.clone(),
+        watermark: watermark.clone(),
+        content_hash: stored
+            .derivation
+            .as_ref()
+            .and_then(|d| d.content_hash.clone()),
+        insight_ids: stored
+            .derivation
+            .as_ref()
+            .map(|d| d.insight_ids.clone())
+            .unwrap_or_default(),
+        task_ids: stored
+            .derivation
+            .as_ref()
+            .map(|d| d.task_ids.clone())
+            .unwrap_or_default(),
+        runs,
+        derived_at: stored
+            .derivation
+            .as_ref()
+            .and_then(|d| d.derived_at.clone()),
+    };
+    // Claim: only a newer watermark may take the month.
+    let claim = Condition {
+        expression: "attribute_not_exists(#pk) OR #w < :w".into(),
+        names: vec![
+            ("#pk".into(), "pk".into()),
+            ("#w".into(), "watermark".into()),
+        ],
+        values: vec![(":w".into(), AttributeValue::S(watermark.clone()))],
+    };
+    match ctx.repo.put_if(&record, claim).await {
+        Ok(()) => {}
+        Err(e) if e.is_condition_failed() => return Ok(DeriveOutcome::Superseded),
+        Err(e) => return Err(e),
+    }
+    let writes = apply(ctx, &plan, &watermark).await?;
+    ctx.counters.item_writes.fetch_add(writes, Ordering::SeqCst);
+    record.content_hash = Some(hash);
+    record.insight_ids = insight_ids;
+    record.task_ids = task_ids;
+    record.runs = runs + 1;
+    record.derived_at = Some(iso_millis(OffsetDateTime::now_utc()));
+    let ours = Condition {
+        expression: "#w = :w".into(),
+        names: vec![("#w".into(), "watermark".into())],
+        values: vec![(":w".into(), AttributeValue::S(watermark.clone()))],
+    };
+    match ctx.repo.put_if(&record, ours).await {
+        Ok(()) => {}
+        Err(e) if e.is_condition_failed() => {
+            warn!(%workspace, %month, "a newer derivation finished meanwhile")
+        }
+        Err(e) => return Err(e),
+    }
+    info!(%workspace, %month, writes, insights = record.insight_ids.len(), tasks = record.task_ids.len(), "derived");
+    Ok(DeriveOutcome::Written { writes })
+}
+
+fn older_than(watermark: &str) -> Condition {
+    Condition {
+        expression: "attribute_not_exists(#pk) OR attribute_not_exists(#d) OR #d < :w".into(),
+        names: vec![
+            ("#pk".into(), "pk".into()),
+            ("#d".into(), "derivedAt".into()),
+        ],
+        values: vec![(":w".into(), AttributeValue::S(watermark.to_owned()))],
+    }
+}
+
+/// Applies the plan; every write is conditional on not undoing a newer derivation or a user's change. A write
+/// whose condition fails is skipped, not an error: someone with the right to it got there first.
+async fn apply(ctx: &Insights, plan: &Plan, watermark: &str) -> Result<u64, RepoError> {
+    let mut writes = 0;
+    let skipped = |r: Result<(), RepoError>| -> Result<bool, RepoError> {
+        match r {
+            Ok(()) => Ok(true),
+            Err(e) if e.is_condition_failed() => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
+    for (created, insight) in &plan.put_insights {
+        let mut item = insight.clone();
+        item.derived_at = Some(watermark.to_owned());
+        item.created_at = Some(created.clone().unwrap_or_else(|| watermark.to_owned()));
+        writes += u64::from(skipped(
+            ctx.repo.put_if(&item, older_than(watermark)).await,
+        )?);
+    }
+    for insight in &plan.retire {
+        let condition = Condition {
+            expression: "#d < :w".into(),
+            names: vec![("#d".into(), "derivedAt".into())],
+            values: vec![(":w".into(), AttributeValue::S(watermark.to_owned()))],
+        };
+        let key = [
+            ("workspaceId", insight.workspace_id.as_str()),
+            ("month", insight.month.as_str()),
+            ("insightId", insight.insight_id.as_str()),
+        ];
+        writes += u64::from(ctx.repo.delete_if::<Insight>(&key, condition).await?);
+    }
+    for task in &plan.create_tasks {
+        let mut item = task.clone();
+        item.created_at = Some(watermark.to_owned());
+        item.updated_at = Some(watermark.to_owned());
+        item.derived_at = Some(watermark.to_owned());
+        writes += u64::from(skipped(
+            ctx.repo
+                .put_if(
+                    &item,
+                    Condition {
+                        expression: "attribute_not_exists(#pk)".into(),
+                        names: vec![("#pk".into(), "pk".into())],
+                        values: vec![],
+                    },
+                )
+                .await,
+        )?);
+    }
+    for (old, new) in &plan.refresh_tasks {
+        let mut item = old.clone();
+        item.title = new.title.clone();
+        item.priority = new.priority;
+        item.source_insight_id = new.source_insight_id.clone();
+        item.updated_at = Some(watermark.to_owned());
+        item.derived_at = Some(watermark.to_owned());
+        // Still open, and not changed by anyone since it was read.
+        let condition = Condition {
+            expression: "#s = :open AND #u = :u AND #d = :d".into(),
+            names: vec![
+                ("#s".into(), "status".into()),
+                ("#u".into(), "updatedAt".into()),
+                ("#d".into(), "derivedAt".into()),
+            ],
+            values: vec![
+                (":open".into(), AttributeValue::S("open".into())),
+                (
+                    ":u".into(),
+                    AttributeValue::S(old.updated_at.clone().unwrap_or_default()),
+                ),
+                (
+                    ":d".into(),
+                    AttributeValue::S(old.derived_at.clone().unwrap_or_default()),
+                ),
+            ],
+        };
+        writes += u64::from(skipped(ctx.repo.put_if(&item, condition).await)?);
+    }
+    Ok(writes)
+}
+
+async fn take_lock(
+    ctx: &Insights,
+    workspace: &WorkspaceId,
+    name: &str,
+    owner: &str,
+) -> Result<bool, RepoError> {
+    let now = OffsetDateTime::now_utc();
+    let lock = Lock {
+        workspace_id: workspace.clone(),
+        name: name.to_owned(),
+        owner: owner.to_owned(),
+        expires_at: iso_millis(now + ctx.settings.lease),
+        holder: Some("insights".into()),
+    };
+    let condition = Condition {
+        expression: "attribute_not_exists(#pk) OR #e < :now".into(),
+        names: vec![
+            ("#pk".into(), "pk".into()),
+            ("#e".into(), "expiresAt".into()),
+        ],
+        values: vec![(":now".into(), AttributeValue::S(iso_millis(now)))],
+    };
+    match ctx.repo.put_if(&lock, condition).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_condition_failed() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+async fn release_lock(ctx: &Insights, workspace: &WorkspaceId, name: &str, owner: &str) {
+    let condition = Condition {
+        expression: "#o = :me".into(),
+        names: vec![("#o".into(), "owner".into())],
+        values: vec![(":me".into(), AttributeValue::S(owner.to_owned()))],
+    };
+    if let Err(e) = ctx
+        .repo
+        .delete_if::<Lock>(
+            &[("workspaceId", workspace.as_str()), ("name", name)],
+            condition,
+        )
+        .await
+    {
+        warn!(%workspace, name, error = %e, "derive lock release failed; it will expire");
+    }
+}

@@ -1,0 +1,256 @@
+//! The insights handlers: DynamoDB stream batches and SQS `rederive` commands, both coalesced to one derivation
+//! per touched (workspace, month), both answering with exactly the records or messages that should come back.
+
+use std::collections::BTreeMap;
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use creatoros_core::ids::{Month, WorkspaceId};
+use creatoros_core::triggers::{is_trigger, touched};
+use serde::{Deserialize, Serialize};
+use tracing::{error, info, warn};
+
+use crate::context::Insights;
+use crate::derive::{derive_month, DeriveOutcome};
+
+/// `{"type":"rederive","workspaceId":…,"month":"YYYY-MM"}` on the insights queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename = "rederive",
+    rename_all = "camelCase",
+    deny_unknown_fields
+)]
+pub struct Rederive {
+    /// The workspace.
+    pub workspace_id: String,
+    /// The month, `YYYY-MM`.
+    pub month: String,
+}
+
+/// A derivation that did not happen now and must happen later.
+#[derive(Debug)]
+enum Later {
+    /// The month was busy; a `rederive` was queued.
+    Queued,
+    /// Failed; the trigger must come back.
+    Retry(String),
+}
+
+/// Derives one month; a busy month is handed to the insights queue so the trigger counts as handled.
+async fn run(
+    ctx: &Insights,
+    workspace: &WorkspaceId,
+    month: &Month,
+    delay: bool,
+) -> Result<(), Later> {
+    match derive_month(ctx, workspace, month).await {
+        Ok(DeriveOutcome::Busy) => {
+            let body = serde_json::to_string(&Rederive {
+                workspace_id: workspace.to_string(),
+                month: month.to_string(),
+            })
+            .expect("serializable");
+            let seconds = if delay {
+                ctx.settings.defer_delay.as_secs().min(900) as i32
+            } else {
+                0
+            };
+            ctx.sqs
+                .send_message()
+                .queue_url(&ctx.settings.insights_queue_url)
+                .message_body(body)
+                .delay_seconds(seconds)
+                .send()
+                .await
+                .map(|_| Err(Later::Queued))
+                .map_err(|e| {
+                    Later::Retry(format!(
+                        "queueing the rederive failed: {}",
+                        e.into_service_error()
+                    ))
+                })?
+        }
+        Ok(outcome) => {
+            info!(%workspace, %month, ?outcome, "derivation");
+            Ok(())
+        }
+        Err(e) if e.is_retryable() => Err(Later::Retry(e.to_string())),
+        Err(e) => {
+            // Retrying cannot help; the next change to the month derives it again.
+            error!(%workspace, %month, error = %e, "derivation refused");
+            Ok(())
+        }
+    }
+}
+
+/// A stream record's months, or why it cannot be used.
+fn months_of(record: &EventRecord) -> Result<Vec<(WorkspaceId, Month)>, String> {
+    let json = serde_json::to_value(record).map_err(|e| e.to_string())?;
+    touched(&json)
+        .into_iter()
+        .map(|(w, m)| {
+            Ok((
+                WorkspaceId::parse(&w).map_err(|e| e.to_string())?,
+                Month::parse(&m).map_err(|e| e.to_string())?,
+            ))
+        })
+        .collect()
+}
+
+/// Handles a stream batch. Records that do not change metrics are ignored (the mapping's filter should have
+/// dropped them already); a record that cannot be read is reported alone; every other record is handled.
+pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventResponse {
+    let mut months: BTreeMap<(WorkspaceId, Month), Vec<String>> = BTreeMap::new();
+    let mut failed: Vec<String> = Vec::new();
+    for record in &event.records {
+        let sequence = record.change.sequence_number.clone().unwrap_or_default();
+        let json = serde_json::to_value(record).unwrap_or_default();
+        if !is_trigger(&json) {
+            continue;
+        }
+        match months_of(record) {
+            Ok(touched) if !touched.is_empty() => {
+                for key in touched {
+                    months.entry(key).or_default().push(sequence.clone());
+                }
+            }
+            Ok(_) => {
+                warn!(%sequence, "trigger record names no workspace month");
+                failed.push(sequence);
+            }
+            Err(reason) => {
+                warn!(%sequence, %reason, "unreadable trigger record");
+                failed.push(sequence);
+            }
+        }
+    }
+    for ((workspace, month), sequences) in months {
+        match run(ctx, &workspace, &month, false).await {
+            Ok(()) | Err(Later::Queued) => {}
+            Err(Later::Retry(reason)) => {
+                warn!(%workspace, %month, %reason, "derivation failed; its records come back");
+                failed.extend(sequences);
+            }
+        }
+    }
+    failed.sort();
+    failed.dedup();
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|s| {
+            let mut f = DynamoDbBatchItemFailure::default();
+            f.item_identifier = Some(s);
+            f
+        })
+        .collect();
+    response
+}
+
+/// Handles `rederive` commands from the insights queue (coalesced per month within the batch).
+pub async fn handle_sqs(ctx: &Insights, event: SqsEvent) -> SqsBatchResponse {
+    let mut months: BTreeMap<(WorkspaceId, Month), Vec<String>> = BTreeMap::new();
+    for message in &event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let body = message.body.as_deref().unwrap_or_default();
+        match serde_json::from_str::<Rederive>(body)
+            .map_err(|e| e.to_string())
+            .and_then(|r| {
+                Ok((
+                    WorkspaceId::parse(&r.workspace_id).map_err(|e| e.to_string())?,
+                    Month::parse(&r.month).map_err(|e| e.to_string())?,
+                ))
+            }) {
+            Ok(key) => months.entry(key).or_default().push(id),
+            Err(reason) if body.contains("DDBStreamBatchInfo") => {
+                // A stream batch the mapping gave up on, redriven from the dead-letter queue: it names a shard
+                // range, not a month. Operators re-derive the months concerned with `rederive` commands.
+                error!(message_id = %id, %reason, body, "stream failure notice; rederive the affected months");
+            }
+            Err(reason) => {
+                error!(message_id = %id, %reason, body = %body.chars().take(500).collect::<String>(), "unreadable message dropped")
+            }
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    for ((workspace, month), ids) in months {
+        if let Err(Later::Retry(reason)) = run(ctx, &workspace, &month, true).await {
+            warn!(%workspace, %month, %reason, "rederive failed; messages come back");
+            for id in ids {
+                let mut f = BatchItemFailure::default();
+                f.item_identifier = id;
+                response.batch_item_failures.push(f);
+            }
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream event as Lambda delivers it (DynamoDB JSON images).
+    fn event(records: &[(&str, &str, serde_json::Value)]) -> Event {
+        let records: Vec<serde_json::Value> = records
+            .iter()
+            .map(|(seq, name, image)| {
+                let key = if *name == "REMOVE" { "OldImage" } else { "NewImage" };
+                serde_json::json!({
+                    "eventID": seq, "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+                    "awsRegion": "us-east-1",
+                    "dynamodb": {"ApproximateCreationDateTime": 1_700_000_000.0, "Keys": {"pk": {"S": "p"}, "sk": {"S": "s"}},
+                        key: image, "SequenceNumber": seq, "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+                    "eventSourceARN": "arn:aws:dynamodb:us-east-1:1:table/t/stream/x"
+                })
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({"Records": records})).unwrap()
+    }
+
+    #[test]
+    fn records_round_trip_into_the_filter_and_their_months() {
+        let e = event(&[
+            (
+                "1",
+                "INSERT",
+                serde_json::json!({"__edb_e__": {"S": "metric"}, "workspaceId": {"S": "DEMO#judge"}, "month": {"S": "2026-07"}}),
+            ),
+            (
+                "2",
+                "MODIFY",
+                serde_json::json!({"__edb_e__": {"S": "import"}, "workspaceId": {"S": "w1"}, "status": {"S": "partial"},
+                "months": {"L": [{"S": "2026-06"}, {"S": "2026-07"}]}}),
+            ),
+            (
+                "3",
+                "INSERT",
+                serde_json::json!({"__edb_e__": {"S": "insight"}, "workspaceId": {"S": "w1"}, "month": {"S": "2026-07"}}),
+            ),
+        ]);
+        let json: Vec<serde_json::Value> = e
+            .records
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .collect();
+        assert!(is_trigger(&json[0]) && is_trigger(&json[1]) && !is_trigger(&json[2]));
+        let months: Vec<String> = e.records[..2]
+            .iter()
+            .flat_map(|r| months_of(r).unwrap())
+            .map(|(w, m)| format!("{w} {m}"))
+            .collect();
+        assert_eq!(months, ["DEMO#judge 2026-07", "w1 2026-06", "w1 2026-07"]);
+    }
+
+    #[test]
+    fn a_trigger_naming_a_forged_workspace_is_unreadable() {
+        let e = event(&[(
+            "9",
+            "INSERT",
+            serde_json::json!({"__edb_e__": {"S": "metric"}, "workspaceId": {"S": "a#b"}, "month": {"S": "2026-07"}}),
+        )]);
+        assert!(months_of(&e.records[0]).is_err());
+    }
+}
