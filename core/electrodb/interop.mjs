@@ -5,6 +5,7 @@
 //    "ops": [{"op": "query", "entity": "post", "accessPattern": "byMonth", "composites": {...}},
 //            {"op": "put", "entity": "metric", "item": {...}},
 //            {"op": "get", "entity": "task", "key": {...}},
+//            {"op": "patch", "entity": "task", "key": {...}, "set": {...}},
 //            {"op": "describe"}]}
 //
 // Each op answers {"ok": true, "data": ...} or {"ok": false, "error": "..."}; the process exits 0 unless the
@@ -69,6 +70,11 @@ async function run(op) {
     }
     case "get": {
       const { data } = await entity.get(op.key).go();
+      return data;
+    }
+    case "patch": {
+      // What the app does when a user changes an item: patch an existing item's attributes.
+      const { data } = await entity.patch(op.key).set(op.set).go({ response: "all_new" });
       return data;
     }
     default:

@@ -4,7 +4,9 @@
 //! - [`bootstrap`]: creates them (idempotently) on the endpoints the SDK points at;
 //! - [`aws`]: SDK clients from the standard AWS environment;
 //! - [`electrodb`]: runs the app's ElectroDB contract model through node, to read what the workers wrote;
-//! - [`runner`]: the local event-source runner (plays Lambda's SQS mapping);
+//! - [`runner`]: the local event-source runner for queues (plays Lambda's SQS mapping);
+//! - [`stream_runner`]: the local runner for the table's stream (plays Lambda's DynamoDB stream mapping);
+//! - [`pipeline`]: the ingest queue, the stream and the insights queue run together, locally;
 //! - [`demo`]: the end-to-end demo behind `make demo`.
 //!
 //! The SAM template (`infra/template.yaml`) and the local stack script (`infra/scripts/stack.sh`) live beside
@@ -17,5 +19,7 @@ pub mod aws;
 pub mod bootstrap;
 pub mod demo;
 pub mod electrodb;
+pub mod pipeline;
 pub mod resources;
 pub mod runner;
+pub mod stream_runner;

@@ -14,14 +14,17 @@ use tracing::{error, info, warn};
 use crate::context::Insights;
 use crate::derive::{derive_month, DeriveOutcome};
 
-/// `{"type":"rederive","workspaceId":…,"month":"YYYY-MM"}` on the insights queue.
+/// A message on the insights queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename = "rederive",
-    rename_all = "camelCase",
-    deny_unknown_fields
-)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Command {
+    /// `{"type":"rederive","workspaceId":…,"month":"YYYY-MM"}`: derive a month again.
+    Rederive(Rederive),
+}
+
+/// Which month to derive again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rederive {
     /// The workspace.
     pub workspace_id: String,
@@ -252,5 +255,31 @@ mod tests {
             serde_json::json!({"__edb_e__": {"S": "metric"}, "workspaceId": {"S": "a#b"}, "month": {"S": "2026-07"}}),
         )]);
         assert!(months_of(&e.records[0]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::{Command, Rederive};
+
+    #[test]
+    fn rederive_commands_parse_and_print_as_documented() {
+        let body = r#"{"type":"rederive","workspaceId":"DEMO#judge","month":"2026-07"}"#;
+        let c: Command = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            c,
+            Command::Rederive(Rederive {
+                workspace_id: "DEMO#judge".into(),
+                month: "2026-07".into()
+            })
+        );
+        assert_eq!(serde_json::to_string(&c).unwrap(), body);
+        for bad in [
+            r#"{"type":"reingest","workspaceId":"w","month":"2026-07"}"#,
+            r#"{"type":"rederive","workspaceId":"w"}"#,
+            r#"{"type":"rederive","workspaceId":"w","month":"2026-07","extra":1}"#,
+        ] {
+            assert!(serde_json::from_str::<Command>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod faults;
 pub mod ingest;
+pub mod pipeline;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,0 +1,158 @@
+//! The whole pipeline on the local stack: the ingest queue, the table's stream and the insights queue, each polled
+//! by its runner and handed to the same handlers the Lambda functions run.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use creatoros_ingest::Ingest;
+use creatoros_insights_worker::Insights;
+
+use crate::runner::{QueueRunner, RunnerError};
+use crate::stream_runner::StreamRunner;
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Ingest batches handled.
+    pub ingest_batches: usize,
+    /// Stream records read.
+    pub stream_records: usize,
+    /// Stream records that matched the filter and reached the insights worker.
+    pub stream_delivered: usize,
+    /// Insights queue batches handled.
+    pub insights_batches: usize,
+}
+
+/// The three event sources and the two workers.
+#[derive(Debug)]
+pub struct LocalPipeline {
+    /// The ingest worker.
+    pub ingest: Ingest,
+    /// The insights worker.
+    pub insights: Insights,
+    /// Runner on the ingest queue.
+    pub ingest_queue: QueueRunner,
+    /// Runner on the insights queue.
+    pub insights_queue: QueueRunner,
+    /// Runner on the table's stream.
+    pub stream: StreamRunner,
+}
+
+impl LocalPipeline {
+    /// Wires the runners: the stream's on-failure destination is the insights dead-letter queue, as in the
+    /// template; `checkpoints` keeps the stream position across restarts.
+    pub async fn new(
+        sdk: &aws_config::SdkConfig,
+        ingest: Ingest,
+        insights: Insights,
+        insights_dlq_url: Option<String>,
+        checkpoints: Option<PathBuf>,
+    ) -> Result<Self, RunnerError> {
+        let table = ingest.repo.table().to_owned();
+        let described = ingest
+            .repo
+            .client()
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .map_err(|e| RunnerError {
+                queue: table.clone(),
+                message: e.into_service_error().to_string(),
+            })?;
+        let stream_arn = described
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .ok_or_else(|| RunnerError {
+                queue: table.clone(),
+                message: "the table has no stream".into(),
+            })?
+            .to_owned();
+        let sqs = crate::aws::sqs(sdk);
+        let mut stream = StreamRunner::new(
+            aws_sdk_dynamodbstreams::Client::new(sdk),
+            stream_arn,
+            checkpoints,
+        );
+        stream.on_failure = insights_dlq_url.map(|url| (sqs.clone(), url));
+        Ok(Self {
+            ingest_queue: QueueRunner::new(sqs.clone(), ingest.settings.ingest_queue_url.clone()),
+            insights_queue: QueueRunner::new(sqs, insights.settings.insights_queue_url.clone()),
+            stream,
+            ingest,
+            insights,
+        })
+    }
+
+    /// One round over the three sources; returns what it did.
+    pub async fn poll_once(&mut self) -> Result<Totals, RunnerError> {
+        let mut t = Totals::default();
+        let ingest = &self.ingest;
+        if self
+            .ingest_queue
+            .poll_once(Duration::ZERO, |e, d| {
+                creatoros_ingest::handler::handle(ingest, e, d)
+            })
+            .await?
+            .received
+            > 0
+        {
+            t.ingest_batches += 1;
+        }
+        let insights = &self.insights;
+        let polled = self
+            .stream
+            .poll_once(|e| creatoros_insights_worker::handler::handle_stream(insights, e))
+            .await?;
+        t.stream_records += polled.read;
+        t.stream_delivered += polled.delivered;
+        if self
+            .insights_queue
+            .poll_once(Duration::ZERO, |e, _| {
+                creatoros_insights_worker::handler::handle_sqs(insights, e)
+            })
+            .await?
+            .received
+            > 0
+        {
+            t.insights_batches += 1;
+        }
+        Ok(t)
+    }
+
+    /// Polls until nothing has happened for `quiet` (and both queues are empty), or fails after `limit`.
+    pub async fn run_until_idle(
+        &mut self,
+        quiet: Duration,
+        limit: Duration,
+    ) -> Result<Totals, RunnerError> {
+        let started = Instant::now();
+        let mut totals = Totals::default();
+        let mut idle_since: Option<Instant> = None;
+        loop {
+            if started.elapsed() > limit {
+                return Err(RunnerError {
+                    queue: "pipeline".into(),
+                    message: format!("still busy after {limit:?}"),
+                });
+            }
+            let t = self.poll_once().await?;
+            totals.ingest_batches += t.ingest_batches;
+            totals.stream_records += t.stream_records;
+            totals.stream_delivered += t.stream_delivered;
+            totals.insights_batches += t.insights_batches;
+            let busy = t != Totals::default()
+                || self.ingest_queue.backlog().await? > 0
+                || self.insights_queue.backlog().await? > 0;
+            if busy {
+                idle_since = None;
+                continue;
+            }
+            let since = *idle_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= quiet {
+                return Ok(totals);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The whole local pipeline for a test: fresh resources, both workers, the queue and stream runners.
+
+use std::time::Duration;
+
+use creatoros_infra::pipeline::{LocalPipeline, Totals};
+use creatoros_infra::resources;
+use creatoros_insights_worker::{Insights, Settings};
+
+use crate::ingest::IngestHarness;
+
+/// Ingest and insights wired to fresh resources.
+pub struct PipelineHarness {
+    /// The ingest side (uploads, imports, metrics, dumps).
+    pub h: IngestHarness,
+    /// The runners and workers.
+    pub pipeline: LocalPipeline,
+}
+
+impl PipelineHarness {
+    /// New resources named after `test`.
+    pub async fn new(test: &str) -> Self {
+        let h = IngestHarness::new(test).await;
+        let mut settings =
+            Settings::defaults(h.made.queue_urls[resources::INSIGHTS_QUEUE_ID].clone());
+        settings.defer_delay = Duration::from_secs(1);
+        settings.lease = Duration::from_secs(30);
+        let insights = Insights {
+            repo: h.ctx.repo.clone(),
+            sqs: h.stack.sqs(),
+            settings,
+            counters: Default::default(),
+        };
+        let dlq = h.made.queue_urls[resources::INSIGHTS_DLQ_ID].clone();
+        let pipeline = LocalPipeline::new(&h.stack.sdk, h.ctx.clone(), insights, Some(dlq), None)
+            .await
+            .expect("pipeline");
+        Self { h, pipeline }
+    }
+
+    /// Runs every source until the pipeline is idle.
+    pub async fn run_all(&mut self) -> Totals {
+        self.pipeline
+            .run_until_idle(Duration::from_millis(1500), Duration::from_secs(240))
+            .await
+            .expect("pipeline run")
+    }
+
+    /// The insights worker.
+    pub fn insights(&self) -> &Insights {
+        &self.pipeline.insights
+    }
+
+    /// Derivations computed so far.
+    pub fn derivations(&self) -> u64 {
+        creatoros_insights_worker::context::Counters::get(&self.insights().counters.derivations)
+    }
+}
