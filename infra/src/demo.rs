@@ -439,3 +439,76 @@ pub async fn report_imports(
     }
     Ok(out)
 }
+
+/// Each workspace's derived months: insights by severity and the open tasks, checked against ElectroDB's reading.
+pub async fn report_insights(
+    repo: &TableRepo,
+    electrodb: &ElectroDb,
+    workspaces: &[String],
+) -> Result<String, DemoError> {
+    use creatoros_core::contract::schema::{DERIVATION, INSIGHT, TASK};
+    use creatoros_core::contract::IndexName;
+    use creatoros_core::entities::{Derivation, Insight, Task, TaskStatus};
+    let err = |e: &dyn std::fmt::Display| DemoError(e.to_string());
+    let mut out = String::new();
+    for ws in workspaces {
+        let q = repo
+            .codec()
+            .query(&DERIVATION, IndexName::Primary, &[("workspaceId", ws)])
+            .map_err(|e| err(&e))?;
+        let months: Vec<Derivation> = repo.query(&q).await.map_err(|e| err(&e))?;
+        let _ = writeln!(out, "  {ws}: {} month(s) derived", months.len());
+        for d in months {
+            let m = d.month.as_str();
+            let q = repo
+                .codec()
+                .query(
+                    &INSIGHT,
+                    IndexName::Gsi1,
+                    &[("workspaceId", ws), ("month", m)],
+                )
+                .map_err(|e| err(&e))?;
+            let insights: Vec<Insight> = repo.query(&q).await.map_err(|e| err(&e))?;
+            let q = repo
+                .codec()
+                .query(&TASK, IndexName::Gsi1, &[("workspaceId", ws), ("month", m)])
+                .map_err(|e| err(&e))?;
+            let tasks: Vec<Task> = repo.query(&q).await.map_err(|e| err(&e))?;
+            let answers = electrodb
+                .run(vec![json!({"op": "query", "entity": "insight", "accessPattern": "byMonth", "composites": {"workspaceId": ws, "month": m}})])
+                .await
+                .map_err(|e| err(&e))?;
+            let read = match answers.into_iter().next() {
+                Some(Ok(Value::Array(items))) => items.len(),
+                other => return Err(DemoError(format!("ElectroDB answered {other:?}"))),
+            };
+            if read != insights.len() {
+                return Err(DemoError(format!(
+                    "ElectroDB read {read} insights of {ws} {m}, the table holds {}",
+                    insights.len()
+                )));
+            }
+            let _ = writeln!(
+                out,
+                "    {m}: {} insight(s), ElectroDB reads all {read}",
+                insights.len()
+            );
+            for i in &insights {
+                let _ = writeln!(
+                    out,
+                    "      [{}] {}",
+                    format!("{:?}", i.severity).to_lowercase(),
+                    i.title.as_deref().unwrap_or(&i.kind)
+                );
+            }
+            for t in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
+                let _ = writeln!(
+                    out,
+                    "      task: {}",
+                    t.title.as_deref().unwrap_or(t.task_id.as_str())
+                );
+            }
+        }
+    }
+    Ok(out)
+}

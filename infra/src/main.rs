@@ -1,5 +1,5 @@
-//! `creatoros`: the operator CLI. Bootstraps resources on the configured endpoints, runs the local event-source
-//! runner, and runs the demo.
+//! `creatoros`: the operator CLI. Bootstraps resources on the configured endpoints, runs both workers on the local
+//! stack, and runs the demo.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,9 +8,10 @@ use clap::{Parser, Subcommand};
 use creatoros_core::config;
 use creatoros_core::contract::KeyCodec;
 use creatoros_core::repo::TableRepo;
-use creatoros_infra::runner::{run_until_idle, QueueRunner};
+use creatoros_infra::pipeline::LocalPipeline;
 use creatoros_infra::{aws, bootstrap, demo, electrodb::ElectroDb, resources::Resources};
-use creatoros_ingest::{handler, Ingest};
+use creatoros_ingest::Ingest;
+use creatoros_insights_worker::Insights;
 
 #[derive(Parser)]
 #[command(name = "creatoros", about = "CreatorOS pipeline operator CLI", version)]
@@ -30,45 +31,47 @@ enum Command {
         #[arg(long)]
         env_out: Option<PathBuf>,
     },
-    /// Run the ingest worker on the ingest queue (as Lambda's SQS mapping would) until it is idle.
+    /// Run both workers on the local stack (the ingest queue, the table's stream, the insights queue, as
+    /// Lambda's event source mappings would) until nothing happens for a moment.
     ///
     /// Example: `creatoros run --quiet-secs 3`
     Run {
-        /// Stop after the queue has been quiet this long.
+        /// Stop after the pipeline has been quiet this long.
         #[arg(long, default_value_t = 3)]
         quiet_secs: u64,
         /// Give up after this long.
         #[arg(long, default_value_t = 600)]
         limit_secs: u64,
+        /// Where the stream position is kept between runs.
+        #[arg(long, default_value = ".local/stack/stream-checkpoints.json")]
+        checkpoints: PathBuf,
     },
     /// Plan a workspace, upload the samples, ingest them, and print the imports and what ElectroDB reads.
     Demo {
         /// Folder with one sub-folder of exports per workspace.
         #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples"))]
         samples: PathBuf,
+        /// Where the stream position is kept between runs.
+        #[arg(long, default_value = ".local/stack/stream-checkpoints.json")]
+        checkpoints: PathBuf,
     },
 }
 
-fn ingest_runner(
+/// Both workers and the three local event sources, from the environment.
+async fn pipeline(
     sdk: &aws_config::SdkConfig,
-) -> Result<(Ingest, QueueRunner), Box<dyn std::error::Error>> {
-    let mut ctx = Ingest::from_env(sdk)?;
-    // Locally, a busy workspace is retried in seconds rather than Lambda's half minute.
-    ctx.settings.defer_delay = Duration::from_secs(2);
-    let runner = QueueRunner::new(aws::sqs(sdk), ctx.settings.ingest_queue_url.clone());
-    Ok((ctx, runner))
-}
-
-async fn run_ingest(
-    ctx: &Ingest,
-    runner: &QueueRunner,
-    quiet: Duration,
-    limit: Duration,
-) -> Result<usize, Box<dyn std::error::Error>> {
-    Ok(run_until_idle(runner, quiet, limit, |event, deadline| {
-        handler::handle(ctx, event, deadline)
-    })
-    .await?)
+    checkpoints: PathBuf,
+) -> Result<LocalPipeline, Box<dyn std::error::Error>> {
+    let mut ingest = Ingest::from_env(sdk)?;
+    // Locally, a busy workspace or month is retried in seconds rather than Lambda's half minute.
+    ingest.settings.defer_delay = Duration::from_secs(2);
+    let mut insights = Insights::from_env(sdk)?;
+    insights.settings.defer_delay = Duration::from_secs(2);
+    let dlq = config::required(config::ENV_INSIGHTS_DLQ_URL).ok();
+    if let Some(dir) = checkpoints.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(LocalPipeline::new(sdk, ingest, insights, dlq, Some(checkpoints)).await?)
 }
 
 #[tokio::main]
@@ -102,18 +105,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Run {
             quiet_secs,
             limit_secs,
+            checkpoints,
         } => {
-            let (ctx, runner) = ingest_runner(&sdk)?;
-            let batches = run_ingest(
-                &ctx,
-                &runner,
-                Duration::from_secs(quiet_secs),
-                Duration::from_secs(limit_secs),
-            )
-            .await?;
-            println!("ingest queue idle after {batches} batches");
+            let mut pipeline = pipeline(&sdk, checkpoints).await?;
+            let t = pipeline
+                .run_until_idle(
+                    Duration::from_secs(quiet_secs),
+                    Duration::from_secs(limit_secs),
+                )
+                .await?;
+            println!(
+                "idle: {} ingest batch(es), {} stream record(s) read ({} to the insights worker), {} insights batch(es)",
+                t.ingest_batches, t.stream_records, t.stream_delivered, t.insights_batches
+            );
         }
-        Command::Demo { samples } => {
+        Command::Demo {
+            samples,
+            checkpoints,
+        } => {
             let table = config::required(config::ENV_TABLE)?;
             let bucket = config::required(config::ENV_BUCKET)?;
             let casing = config::key_casing()?;
@@ -139,24 +148,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 samples.display()
             );
 
-            let (ctx, runner) = ingest_runner(&sdk)?;
+            let mut pipeline = pipeline(&sdk, checkpoints).await?;
             let started = std::time::Instant::now();
-            let batches = run_ingest(
-                &ctx,
-                &runner,
-                Duration::from_secs(2),
-                Duration::from_secs(600),
-            )
-            .await?;
+            let t = pipeline
+                .run_until_idle(Duration::from_secs(2), Duration::from_secs(600))
+                .await?;
             println!(
-                "\n3. The ingest worker (the Lambda handler, run by the local queue runner) handled {batches} batch(es) in {:.1} s",
-                started.elapsed().as_secs_f64()
+                "\n3. Both workers (the Lambda handlers, run by the local event-source runners) went idle after {:.1} s:\n   \
+                 {} ingest batch(es); {} stream record(s) read, {} of them changed metrics and reached the insights worker",
+                started.elapsed().as_secs_f64(),
+                t.ingest_batches,
+                t.stream_records,
+                t.stream_delivered
             );
 
             println!("\n4. Imports and metrics");
             print!(
                 "{}",
                 demo::report_imports(&repo, &electrodb, &workspaces).await?
+            );
+            println!("\n5. Insights and open tasks, derived when the imports finished");
+            print!(
+                "{}",
+                demo::report_insights(&repo, &electrodb, &workspaces).await?
             );
             println!("\nNext: `creatoros run` ingests whatever you upload (`aws s3 cp --endpoint-url $AWS_ENDPOINT_URL_S3 \
                       my.csv \"s3://{bucket}/imports/DEMO#judge/\"`).");

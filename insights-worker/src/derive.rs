@@ -21,7 +21,6 @@ use creatoros_core::ids::{Day, Month, WorkspaceId};
 use creatoros_core::ingest::values::iso_millis;
 use creatoros_core::insights::{derive, MonthData};
 use creatoros_core::repo::{Condition, RepoError, TableRepo};
-use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
@@ -70,13 +69,11 @@ impl Plan {
     }
 }
 
+/// Every `E` matching a key condition (which may have failed to build).
 async fn all<E: Entity>(
     repo: &TableRepo,
     condition: Result<KeyCondition, creatoros_core::contract::ContractError>,
-) -> Result<Vec<E>, RepoError>
-where
-    E: DeserializeOwned,
-{
+) -> Result<Vec<E>, RepoError> {
     repo.query(&condition?).await
 }
 
