@@ -171,6 +171,7 @@ pub async fn write_documents(
             "task" => create::<Task>(repo, doc).await?,
             "import" => create::<Import>(repo, doc).await?,
             "lock" => create::<creatoros_core::entities::Lock>(repo, doc).await?,
+            "derivation" => create::<creatoros_core::entities::Derivation>(repo, doc).await?,
             "metric" => {
                 metrics.push(
                     serde_json::from_value(doc.clone())

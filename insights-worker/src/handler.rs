@@ -32,6 +32,15 @@ pub struct Rederive {
     pub month: String,
 }
 
+/// The `rederive` command for a month, as the insights queue carries it.
+pub fn rederive_body(workspace: &WorkspaceId, month: &Month) -> String {
+    serde_json::to_string(&Command::Rederive(Rederive {
+        workspace_id: workspace.to_string(),
+        month: month.to_string(),
+    }))
+    .expect("serializable")
+}
+
 /// A derivation that did not happen now and must happen later.
 #[derive(Debug)]
 enum Later {
@@ -50,11 +59,7 @@ async fn run(
 ) -> Result<(), Later> {
     match derive_month(ctx, workspace, month).await {
         Ok(DeriveOutcome::Busy) => {
-            let body = serde_json::to_string(&Rederive {
-                workspace_id: workspace.to_string(),
-                month: month.to_string(),
-            })
-            .expect("serializable");
+            let body = rederive_body(workspace, month);
             let seconds = if delay {
                 ctx.settings.defer_delay.as_secs().min(900) as i32
             } else {
@@ -158,9 +163,9 @@ pub async fn handle_sqs(ctx: &Insights, event: SqsEvent) -> SqsBatchResponse {
     for message in &event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let body = message.body.as_deref().unwrap_or_default();
-        match serde_json::from_str::<Rederive>(body)
+        match serde_json::from_str::<Command>(body)
             .map_err(|e| e.to_string())
-            .and_then(|r| {
+            .and_then(|Command::Rederive(r)| {
                 Ok((
                     WorkspaceId::parse(&r.workspace_id).map_err(|e| e.to_string())?,
                     Month::parse(&r.month).map_err(|e| e.to_string())?,
@@ -274,6 +279,16 @@ mod command_tests {
             })
         );
         assert_eq!(serde_json::to_string(&c).unwrap(), body);
+        // What a busy derivation queues is a command like any other.
+        let queued =
+            super::rederive_body(&"DEMO#judge".parse().unwrap(), &"2026-07".parse().unwrap());
+        assert_eq!(serde_json::from_str::<Command>(&queued).unwrap(), c);
+        // Field order does not matter (serde_json writes keys sorted).
+        let sorted = r#"{"month":"2026-07","type":"rederive","workspaceId":"w"}"#;
+        assert!(matches!(
+            serde_json::from_str::<Command>(sorted),
+            Ok(Command::Rederive(_))
+        ));
         for bad in [
             r#"{"type":"reingest","workspaceId":"w","month":"2026-07"}"#,
             r#"{"type":"rederive","workspaceId":"w"}"#,

@@ -26,6 +26,11 @@ impl LocalStack {
     /// Connects to the stack named by the environment; panics with instructions when it is not there, so a
     /// missing stack fails the run instead of skipping tests.
     pub async fn connect() -> Self {
+        // Logs of the workers under test, when RUST_LOG asks for them (`RUST_LOG=creatoros_insights_worker=debug`).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         for var in [
             "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_ENDPOINT_URL_S3",

@@ -138,8 +138,12 @@ async fn one_derivation_per_touched_month_and_none_for_the_workers_own_writes() 
             .await
             .unwrap();
     }
-    p.run_all().await;
-    assert!(p.derivations() >= 3, "the rederive ran");
+    let totals = p.run_all().await;
+    assert!(
+        p.derivations() >= 3,
+        "the rederive ran: {totals:?}, {} derivations",
+        p.derivations()
+    );
     assert_eq!(
         Counters::get(&p.insights().counters.item_writes),
         writes,

@@ -18,6 +18,11 @@ async fn rust_writes_electrodb_reads(casing: Casing, workspace: &str) {
     let repo = TableRepo::new(stack.dynamodb(), &table, KeyCodec::new(casing));
     let mut documents = demo::sample_documents(workspace, MONTH);
     documents.push((
+        "derivation",
+        json!({"workspaceId": workspace, "month": MONTH, "watermark": "2026-10-10T09:00:00.000Z", "contentHash": "abc",
+               "insightIds": ["top_platform-linkedin-2026-10"], "taskIds": [], "runs": 1}),
+    ));
+    documents.push((
         "lock",
         json!({"workspaceId": workspace, "name": "ingest", "owner": "w-1", "expiresAt": "2026-10-10T09:05:00.000Z",
                "holder": "imp-1"}),
