@@ -272,3 +272,30 @@ async fn a_poison_stream_record_is_reported_alone_and_the_rest_is_processed() {
         "and it ran"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_month_is_derived_later_through_the_insights_queue() {
+    use creatoros_core::entities::Lock;
+    let mut p = PipelineHarness::new("insights-busy").await;
+    // Another derivation of July holds the month's lock.
+    let lock = Lock {
+        workspace_id: "ws1".parse().unwrap(),
+        name: "derive-2026-07".into(),
+        owner: "someone-else".into(),
+        expires_at: "2999-01-01T00:00:00.000Z".into(),
+        holder: Some("insights".into()),
+    };
+    p.h.ctx.repo.put(&lock).await.unwrap();
+    p.h.upload("imports/ws1/july.csv", planted(1200)).await;
+    for _ in 0..6 {
+        p.pipeline.poll_once().await.unwrap();
+    }
+    assert!(insights(&p, "ws1", "2026-07").await.is_empty(), "nothing derived while the month is busy");
+    let waiting = p.pipeline.insights_queue.backlog().await.unwrap();
+    assert!(waiting >= 1, "the derivation waits on the insights queue");
+
+    // The other derivation finishes: the queued rederive goes through.
+    p.h.ctx.repo.delete::<Lock>(&[("workspaceId", "ws1"), ("name", "derive-2026-07")]).await.unwrap();
+    p.run_all().await;
+    assert!(!insights(&p, "ws1", "2026-07").await.is_empty());
+}
