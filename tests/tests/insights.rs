@@ -290,12 +290,19 @@ async fn a_busy_month_is_derived_later_through_the_insights_queue() {
     for _ in 0..6 {
         p.pipeline.poll_once().await.unwrap();
     }
-    assert!(insights(&p, "ws1", "2026-07").await.is_empty(), "nothing derived while the month is busy");
+    assert!(
+        insights(&p, "ws1", "2026-07").await.is_empty(),
+        "nothing derived while the month is busy"
+    );
     let waiting = p.pipeline.insights_queue.backlog().await.unwrap();
     assert!(waiting >= 1, "the derivation waits on the insights queue");
 
     // The other derivation finishes: the queued rederive goes through.
-    p.h.ctx.repo.delete::<Lock>(&[("workspaceId", "ws1"), ("name", "derive-2026-07")]).await.unwrap();
+    p.h.ctx
+        .repo
+        .delete::<Lock>(&[("workspaceId", "ws1"), ("name", "derive-2026-07")])
+        .await
+        .unwrap();
     p.run_all().await;
     assert!(!insights(&p, "ws1", "2026-07").await.is_empty());
 }
