@@ -52,6 +52,14 @@ pub struct Provisioned {
 impl Provisioned {
     /// `export NAME=value` lines using the variable names of [`creatoros_core::config`].
     pub fn env_lines(&self) -> String {
+        self.env_pairs()
+            .iter()
+            .map(|(k, v)| format!("export {k}='{v}'\n"))
+            .collect()
+    }
+
+    /// The environment the workers and the CLI read, as (name, value) pairs.
+    pub fn env_pairs(&self) -> Vec<(&'static str, String)> {
         use crate::resources::*;
         use creatoros_core::config::*;
         let url = |id: &str| self.queue_urls.get(id).cloned().unwrap_or_default();
@@ -64,8 +72,7 @@ impl Provisioned {
             (ENV_INSIGHTS_QUEUE_URL, url(INSIGHTS_QUEUE_ID)),
             (ENV_INSIGHTS_DLQ_URL, url(INSIGHTS_DLQ_ID)),
         ]
-        .iter()
-        .map(|(k, v)| format!("export {k}='{v}'\n"))
+        .into_iter()
         .collect()
     }
 }

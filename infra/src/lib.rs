@@ -7,6 +7,8 @@
 //! - [`runner`]: the local event-source runner for queues (plays Lambda's SQS mapping);
 //! - [`stream_runner`]: the local runner for the table's stream (plays Lambda's DynamoDB stream mapping);
 //! - [`pipeline`]: the ingest queue, the stream and the insights queue run together, locally;
+//! - [`redrive`]: moves a dead-letter queue's messages back to their source queue;
+//! - [`cli`]: the `creatoros` operator CLI;
 //! - [`demo`]: the end-to-end demo behind `make demo`.
 //!
 //! The SAM template (`infra/template.yaml`) and the local stack script (`infra/scripts/stack.sh`) live beside
@@ -17,9 +19,11 @@
 
 pub mod aws;
 pub mod bootstrap;
+pub mod cli;
 pub mod demo;
 pub mod electrodb;
 pub mod pipeline;
+pub mod redrive;
 pub mod resources;
 pub mod runner;
 pub mod stream_runner;

@@ -140,6 +140,10 @@ impl IngestHarness {
                     "leaseExpiresAt",
                     "version",
                     "invocations",
+                    "createdAt",
+                    "derivedAt",
+                    "watermark",
+                    "runs",
                 ] {
                     obj.remove(volatile);
                 }

@@ -1,0 +1,355 @@
+//! The `creatoros` binary end to end against the local stack, as an operator runs it: import → run → the
+//! imports, insights and tasks it reports; replays that leave the table as it was; and a dead-letter queue that
+//! fills while the worker is misconfigured and drains into a successful ingest once it is fixed.
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use creatoros_tests::ingest::IngestHarness;
+use serde_json::Value;
+
+/// The CLI with the environment of `h`'s resources (endpoints come from the test's own environment).
+fn creatoros(h: &IngestHarness, dir: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("creatoros").unwrap();
+    cmd.envs(h.made.env_pairs()).current_dir(dir);
+    cmd
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(out: Output) -> Value {
+    serde_json::from_str(&ok(out)).unwrap()
+}
+
+const NOISE: [u64; 7] = [300, 310, 290, 320, 280, 300, 310];
+
+/// July with planted patterns (an X outlier, LinkedIn on top) and two bad rows.
+fn export(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut csv = String::from("post_id,platform,date,impressions,likes\n");
+    for (i, likes) in NOISE.iter().enumerate() {
+        csv.push_str(&format!(
+            "x-post-{i},x,2026-07-{:02},10000,{likes}\n",
+            i + 1
+        ));
+    }
+    csv.push_str("star,x,2026-07-20,10000,1200\n");
+    for i in 0..3 {
+        csv.push_str(&format!(
+            "li-post-{i},linkedin,2026-07-{:02},10000,{}\n",
+            10 + i,
+            800 + i * 10
+        ));
+    }
+    csv.push_str("bad,x,2026-07-32,1,1\nworse,tiktok,2026-07-01,1,1\n");
+    let path = dir.join("july export.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_run_then_read_imports_insights_and_tasks() {
+    let h = IngestHarness::new("cli-e2e").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = export(dir.path());
+    let uploaded = ok(creatoros(&h, dir.path())
+        .args(["import", "--workspace", "DEMO#judge", "--quiet"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    assert!(
+        uploaded.contains("imports/DEMO#judge/july export.csv"),
+        "{uploaded}"
+    );
+    ok(creatoros(&h, dir.path())
+        .args(["run", "--until-idle", "--quiet-secs", "2"])
+        .output()
+        .unwrap());
+
+    let imports = json(
+        creatoros(&h, dir.path())
+            .args(["imports", "--workspace", "DEMO#judge", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let import = &imports[0];
+    assert_eq!(import["status"], "partial");
+    assert_eq!(
+        (
+            import["rowsWritten"].as_u64(),
+            import["rowsRejected"].as_u64()
+        ),
+        (Some(11), Some(2))
+    );
+    let errors: Vec<String> = import["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["line"], e["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors[0],
+        "13 \"2026-07-32\" is not a date (expected e.g. 2026-07-14, Jul 14, 2026 or 07/14/2026)"
+    );
+    assert!(
+        errors[1].starts_with("14 invalid platform \"tiktok\""),
+        "{errors:?}"
+    );
+
+    let insights = json(
+        creatoros(&h, dir.path())
+            .args([
+                "insights",
+                "--workspace",
+                "DEMO#judge",
+                "--month",
+                "2026-07",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let kinds: Vec<&str> = insights
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"outlier_post") && kinds.contains(&"top_platform"),
+        "{kinds:?}"
+    );
+
+    let tasks = json(
+        creatoros(&h, dir.path())
+            .args([
+                "tasks",
+                "--workspace",
+                "DEMO#judge",
+                "--status",
+                "open",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let ids: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["taskId"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"outlier_post_repurpose-star-x-2026-07"),
+        "{ids:?}"
+    );
+
+    // The tables for people.
+    let table = ok(creatoros(&h, dir.path())
+        .args([
+            "insights",
+            "--workspace",
+            "DEMO#judge",
+            "--month",
+            "2026-07",
+        ])
+        .output()
+        .unwrap());
+    assert!(
+        table.contains("daily engagement rate") && table.contains("is an outlier on X"),
+        "{table}"
+    );
+    let table = ok(creatoros(&h, dir.path())
+        .args(["imports", "--workspace", "DEMO#judge"])
+        .output()
+        .unwrap());
+    assert!(table.contains("line 13, date"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_leave_the_table_as_one_clean_run_left_it() {
+    let h = IngestHarness::new("cli-replay").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = export(dir.path());
+    ok(creatoros(&h, dir.path())
+        .args(["import", "--workspace", "ws1", "--quiet"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    ok(creatoros(&h, dir.path())
+        .args(["run", "--until-idle", "--quiet-secs", "2"])
+        .output()
+        .unwrap());
+    let clean = h.dump("ws1").await;
+    assert!(
+        clean.iter().any(|i| i["__edb_e__"] == "insight"),
+        "the clean run derived insights"
+    );
+    let first_start = h.imports("ws1").await[0].started_at.clone();
+
+    for _ in 0..2 {
+        ok(creatoros(&h, dir.path())
+            .args(["replay", "import", "imports/ws1/july export.csv"])
+            .output()
+            .unwrap());
+        ok(creatoros(&h, dir.path())
+            .args([
+                "replay",
+                "month",
+                "--workspace",
+                "ws1",
+                "--month",
+                "2026-07",
+            ])
+            .output()
+            .unwrap());
+    }
+    ok(creatoros(&h, dir.path())
+        .args(["run", "--until-idle", "--quiet-secs", "2"])
+        .output()
+        .unwrap());
+    let replayed = h.dump("ws1").await;
+    assert_eq!(replayed.len(), clean.len());
+    for (a, b) in replayed.iter().zip(&clean) {
+        assert_eq!(a, b, "byte for byte, timestamps aside");
+    }
+    let imports = h.imports("ws1").await;
+    assert_eq!(imports.len(), 1);
+    assert!(
+        imports[0].started_at > first_start,
+        "the replays did run the import again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_queue_fills_while_broken_and_drains_into_an_ingest_once_fixed() {
+    let h = IngestHarness::new("cli-dlq").await;
+    let dir = tempfile::tempdir().unwrap();
+    // A misconfigured deploy: the worker pointed at a table of another shape (its key is `id`).
+    let wrong = creatoros_tests::unique("wrong-table");
+    h.stack
+        .dynamodb()
+        .create_table()
+        .table_name(&wrong)
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let file = export(dir.path());
+    ok(creatoros(&h, dir.path())
+        .args(["import", "--workspace", "ws1", "--quiet"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    let broken = creatoros(&h, dir.path())
+        .env("CREATOROS_TABLE", &wrong)
+        .args(["run", "--until-idle", "--quiet-secs", "2"])
+        .output()
+        .unwrap();
+    ok(broken);
+    assert!(
+        h.imports("ws1").await.is_empty(),
+        "nothing ingested while broken"
+    );
+    let dlq = &h.made.queue_urls["IngestDeadLetterQueue"];
+    let waiting = h
+        .stack
+        .sqs()
+        .get_queue_attributes()
+        .queue_url(dlq)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting.attributes().unwrap()
+            [&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages],
+        "1",
+        "after five receives"
+    );
+
+    // Fixed: the right table. The redrive puts the notification back, and the worker ingests it.
+    let moved = ok(creatoros(&h, dir.path())
+        .args(["replay", "dlq", "ingest"])
+        .output()
+        .unwrap());
+    assert!(moved.starts_with("moved 1 message(s) back to"), "{moved}");
+    ok(creatoros(&h, dir.path())
+        .args(["run", "--until-idle", "--quiet-secs", "2"])
+        .output()
+        .unwrap());
+    let imports = h.imports("ws1").await;
+    assert_eq!(imports.len(), 1);
+    assert_eq!(imports[0].rows_written, 11);
+    let again = ok(creatoros(&h, dir.path())
+        .args(["replay", "dlq", "ingest"])
+        .output()
+        .unwrap());
+    assert!(
+        again.starts_with("moved 0 message(s)"),
+        "the DLQ is empty: {again}"
+    );
+}
+
+#[test]
+fn errors_are_one_line_with_the_cause_and_a_non_zero_exit() {
+    let out = Command::cargo_bin("creatoros")
+        .unwrap()
+        .env_remove("CREATOROS_TABLE")
+        .args(["imports", "--workspace", "ws1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "creatoros: environment variable CREATOROS_TABLE is not set\n"
+    );
+    let out = Command::cargo_bin("creatoros")
+        .unwrap()
+        .env("CREATOROS_TABLE", "t")
+        .args(["tasks", "--workspace", "a#b"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "creatoros: invalid workspaceId \"a#b\": must be 1-64 characters of A-Z a-z 0-9 _ - (or DEMO#<slug>)\n"
+    );
+    let help = Command::cargo_bin("creatoros")
+        .unwrap()
+        .args(["replay", "dlq", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("Example: `creatoros replay dlq ingest`")
+    );
+}
