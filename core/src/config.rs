@@ -20,6 +20,14 @@ pub const ENV_INSIGHTS_DLQ_URL: &str = "CREATOROS_INSIGHTS_DLQ_URL";
 /// Key casing: `none` (the contract, default) or `lower` (an app on ElectroDB's default casing).
 pub const ENV_KEY_CASING: &str = "CREATOROS_KEY_CASING";
 
+/// Lease length in seconds for both workers' leases and locks (default: each worker's own). Crash tests shorten
+/// it so that a killed worker's lease runs out in seconds.
+pub const ENV_LEASE_SECS: &str = "CREATOROS_LEASE_SECS";
+/// Rows per chunk of the ingest worker (default 1,000).
+pub const ENV_CHUNK_ROWS: &str = "CREATOROS_CHUNK_ROWS";
+/// Chunks between the ingest worker's checkpoints (default 20).
+pub const ENV_CHECKPOINT_CHUNKS: &str = "CREATOROS_CHECKPOINT_CHUNKS";
+
 /// A setting is absent or malformed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -41,6 +49,20 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => Ok(v),
         _ => Err(ConfigError::Missing(name)),
+    }
+}
+
+/// Reads an optional positive number; `None` when the variable is unset.
+pub fn positive(name: &'static str) -> Result<Option<u64>, ConfigError> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(ConfigError::Invalid {
+                name,
+                reason: format!("{v:?}: expected a positive whole number"),
+            }),
+        },
     }
 }
 

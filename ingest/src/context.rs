@@ -28,7 +28,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// From the environment (`CREATOROS_INGEST_QUEUE_URL`, optional `CREATOROS_METRIC_WRITES`).
+    /// From the environment (`CREATOROS_INGEST_QUEUE_URL`; optional `CREATOROS_METRIC_WRITES`,
+    /// `CREATOROS_LEASE_SECS`, `CREATOROS_CHUNK_ROWS`, `CREATOROS_CHECKPOINT_CHUNKS`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let write_mode = match std::env::var("CREATOROS_METRIC_WRITES").as_deref() {
             Err(_) | Ok("batch") => WriteMode::Batch,
@@ -40,11 +41,21 @@ impl Settings {
                 })
             }
         };
-        Ok(Self {
+        let mut settings = Self {
             ingest_queue_url: config::required(config::ENV_INGEST_QUEUE_URL)?,
             write_mode,
             ..Self::defaults(String::new())
-        })
+        };
+        if let Some(secs) = config::positive(config::ENV_LEASE_SECS)? {
+            settings.lease = Duration::from_secs(secs);
+        }
+        if let Some(rows) = config::positive(config::ENV_CHUNK_ROWS)? {
+            settings.chunk_rows = usize::try_from(rows).unwrap_or(usize::MAX);
+        }
+        if let Some(chunks) = config::positive(config::ENV_CHECKPOINT_CHUNKS)? {
+            settings.checkpoint_chunks = usize::try_from(chunks).unwrap_or(usize::MAX);
+        }
+        Ok(settings)
     }
 
     /// Defaults sized for Lambda, with the given queue.

@@ -20,6 +20,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// From the environment: `CREATOROS_INSIGHTS_QUEUE_URL`, optional `CREATOROS_LEASE_SECS`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut settings = Self::defaults(config::required(config::ENV_INSIGHTS_QUEUE_URL)?);
+        if let Some(secs) = config::positive(config::ENV_LEASE_SECS)? {
+            settings.lease = Duration::from_secs(secs);
+        }
+        Ok(settings)
+    }
+
     /// Defaults for Lambda with the given queue.
     pub fn defaults(insights_queue_url: String) -> Self {
         Self {
@@ -72,7 +81,7 @@ impl Insights {
                 KeyCodec::new(config::key_casing()?),
             ),
             sqs: aws_sdk_sqs::Client::new(sdk),
-            settings: Settings::defaults(config::required(config::ENV_INSIGHTS_QUEUE_URL)?),
+            settings: Settings::from_env()?,
             counters: Arc::new(Counters::default()),
         })
     }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::schema::{IMPORT, METRIC};
+use creatoros_core::contract::schema::{IMPORT, LOCK, METRIC};
 use creatoros_core::contract::{IndexName, KeyCodec};
-use creatoros_core::entities::{Import, Metric};
+use creatoros_core::entities::{Import, Lock, Metric};
 use creatoros_core::repo::TableRepo;
 use creatoros_infra::bootstrap::Provisioned;
 use creatoros_infra::resources::{self, Resources};
@@ -32,8 +32,13 @@ pub struct IngestHarness {
 impl IngestHarness {
     /// New resources named after `test`, with settings for fast tests (short deferrals, no stop margin).
     pub async fn new(test: &str) -> Self {
+        Self::new_with(test, |_| {}).await
+    }
+
+    /// Like [`IngestHarness::new`], with the resource definition adjusted by `tweak` before the bootstrap.
+    pub async fn new_with(test: &str, tweak: impl FnOnce(&mut Resources)) -> Self {
         let stack = LocalStack::connect().await;
-        let (resources, made) = stack.fresh_resources(test).await;
+        let (resources, made) = stack.fresh_resources_with(test, tweak).await;
         let queue = made.queue_urls[resources::INGEST_QUEUE_ID].clone();
         let mut settings = Settings::defaults(queue.clone());
         settings.defer_delay = Duration::from_secs(1);
@@ -109,6 +114,18 @@ impl IngestHarness {
             .query(&IMPORT, IndexName::Primary, &[("workspaceId", workspace)])
             .unwrap();
         self.ctx.repo.query(&q).await.unwrap()
+    }
+
+    /// The names of the locks held in a workspace (`ingest`, `derive-<month>`).
+    pub async fn locks(&self, workspace: &str) -> Vec<String> {
+        let q = self
+            .ctx
+            .repo
+            .codec()
+            .query(&LOCK, IndexName::Primary, &[("workspaceId", workspace)])
+            .unwrap();
+        let locks: Vec<Lock> = self.ctx.repo.query(&q).await.unwrap();
+        locks.into_iter().map(|l| l.name).collect()
     }
 
     /// Every metric of a workspace, in key order.

@@ -9,6 +9,8 @@
 pub mod faults;
 pub mod ingest;
 pub mod pipeline;
+pub mod proxy;
+pub mod reliability;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -73,7 +75,18 @@ impl LocalStack {
 
     /// A fresh set of every resource named after the test.
     pub async fn fresh_resources(&self, test: &str) -> (Resources, Provisioned) {
-        let resources = Resources::named(&unique(test));
+        self.fresh_resources_with(test, |_| {}).await
+    }
+
+    /// A fresh set of every resource named after the test, adjusted by `tweak` first (e.g. a short queue
+    /// visibility for crash tests).
+    pub async fn fresh_resources_with(
+        &self,
+        test: &str,
+        tweak: impl FnOnce(&mut Resources),
+    ) -> (Resources, Provisioned) {
+        let mut resources = Resources::named(&unique(test));
+        tweak(&mut resources);
         let made = bootstrap::bootstrap(&resources, &self.dynamodb(), &self.s3(), &self.sqs())
             .await
             .expect("bootstrap");

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use creatoros_infra::pipeline::{LocalPipeline, Totals};
-use creatoros_infra::resources;
+use creatoros_infra::resources::{self, Resources};
 use creatoros_insights_worker::{Insights, Settings};
 
 use crate::ingest::IngestHarness;
@@ -19,7 +19,12 @@ pub struct PipelineHarness {
 impl PipelineHarness {
     /// New resources named after `test`.
     pub async fn new(test: &str) -> Self {
-        let h = IngestHarness::new(test).await;
+        Self::new_with(test, |_| {}).await
+    }
+
+    /// Like [`PipelineHarness::new`], with the resource definition adjusted by `tweak` before the bootstrap.
+    pub async fn new_with(test: &str, tweak: impl FnOnce(&mut Resources)) -> Self {
+        let h = IngestHarness::new_with(test, tweak).await;
         let mut settings =
             Settings::defaults(h.made.queue_urls[resources::INSIGHTS_QUEUE_ID].clone());
         settings.defer_delay = Duration::from_secs(1);

@@ -2,6 +2,7 @@
 //! writes that survive `UnprocessedItems` and throttling (provoked by an interceptor) without losing an item.
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
 use creatoros_core::contract::schema::METRIC;
 use creatoros_core::contract::{Casing, IndexName, KeyCodec};
 use creatoros_core::entities::{Import, ImportStatus, Metric, Task, TaskStatus};
@@ -248,4 +249,83 @@ async fn writes_under_lower_casing_collide_case_variants_but_the_contract_keeps_
             };
         assert_eq!(n, expected, "{casing:?}");
     }
+}
+
+/// A conditional write whose first attempt was applied but whose answer was lost (a 500 or a dropped connection
+/// after the server wrote) is retried by the SDK, and the retry fails its own condition. The repository must
+/// report the write as done; a genuinely conflicting writer must still be refused.
+#[tokio::test]
+async fn a_conditional_write_whose_answer_was_lost_is_a_success() {
+    use creatoros_core::entities::Lock;
+    use creatoros_core::repo::Condition;
+    use creatoros_tests::proxy::{Fault, FaultMix, FaultProxy};
+
+    let stack = LocalStack::connect().await;
+    let table = stack.fresh_table("lost-answer").await;
+    let upstream = std::env::var("CREATOROS_DYNAMODB_URL").expect("CREATOROS_DYNAMODB_URL");
+    let proxy = FaultProxy::start(&upstream, FaultMix::none(), 1).await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&stack.sdk)
+            .endpoint_url(proxy.url())
+            .build(),
+    );
+    let repo = TableRepo::new(client, &table, KeyCodec::default());
+    let direct = TableRepo::new(stack.dynamodb(), &table, KeyCodec::default());
+
+    // Create: applied, answered 500, retried → "already exists" from its own first attempt.
+    proxy.script(&[Fault::ErrorAfter]);
+    let original = import("ws1", "imp1");
+    assert_eq!(repo.create(&original).await.unwrap(), Created::Inserted);
+
+    // Versioned replace: applied, connection dropped, retried → version conflict with itself.
+    let mut next = original.clone();
+    next.status = ImportStatus::Completed;
+    proxy.script(&[Fault::DropAfter]);
+    repo.replace_versioned(&mut next).await.unwrap();
+    assert_eq!(next.version, 2);
+    let stored: Import = direct
+        .get(&[("workspaceId", "ws1"), ("importId", "imp1")])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, next);
+
+    // A stale writer is still refused, lost answers or not.
+    let mut stale = original.clone();
+    stale.status = ImportStatus::Failed;
+    proxy.script(&[Fault::ErrorAfter]);
+    assert!(matches!(
+        repo.replace_versioned(&mut stale).await.unwrap_err(),
+        RepoError::VersionConflict { expected: 1, .. }
+    ));
+
+    // Conditional delete: applied, answered 500, retried → condition fails on an absent item → deleted.
+    let lock: Lock = serde_json::from_value(json!({
+        "workspaceId": "ws1", "name": "ingest", "owner": "me", "expiresAt": "2099-01-01T00:00:00.000Z"
+    }))
+    .unwrap();
+    direct.create(&lock).await.unwrap();
+    let mine = || Condition {
+        expression: "#o = :me".into(),
+        names: vec![("#o".into(), "owner".into())],
+        values: vec![(":me".into(), AttributeValue::S("me".into()))],
+    };
+    proxy.script(&[Fault::ErrorAfter]);
+    assert!(repo
+        .delete_if::<Lock>(&[("workspaceId", "ws1"), ("name", "ingest")], mine())
+        .await
+        .unwrap());
+    // Someone else's lock is not deleted and says so.
+    let mut theirs = lock.clone();
+    theirs.owner = "them".into();
+    direct.create(&theirs).await.unwrap();
+    assert!(!repo
+        .delete_if::<Lock>(&[("workspaceId", "ws1"), ("name", "ingest")], mine())
+        .await
+        .unwrap());
+    assert_eq!(
+        proxy.stats().tally().injected(Fault::ErrorAfter)
+            + proxy.stats().tally().injected(Fault::DropAfter),
+        4
+    );
 }

@@ -45,6 +45,7 @@ pub fn find_header(prefix: &[u8]) -> Option<HeaderFound> {
         let mut csv = csv_reader(delimiter, prefix);
         let mut record = ByteRecord::new();
         for index in 0..HEADER_SEARCH_LINES {
+            let before = csv.position().line();
             match csv.read_byte_record(&mut record) {
                 Ok(true) => {}
                 _ => break,
@@ -58,7 +59,7 @@ pub fn find_header(prefix: &[u8]) -> Option<HeaderFound> {
                 if best.as_ref().is_none_or(|(i, _)| index < *i) {
                     let at_end = csv.position().byte() as usize == prefix.len()
                         && prefix.last() != Some(&b'\n');
-                    let line = start_line(csv.position().line(), &record, !at_end);
+                    let line = start_line(csv.position().line(), &record, !at_end).max(before);
                     best = Some((
                         index,
                         HeaderFound {
@@ -308,8 +309,11 @@ impl<R: Read> RowReader<R> {
             let end = self.csv.position();
             let at_end = self.feed.eof.get() && end.byte() == self.feed.delivered.get();
             let ended_with_newline = !at_end || self.feed.last_byte.get() == b'\n';
-            self.record_line =
-                self.base.line + start_line(end.line(), &self.record, ended_with_newline);
+            // A record cut off by the end of the file inside a quote ends with a `\n` that is in its last field,
+            // not a terminator; `start_line` cannot tell, but the record cannot start before where reading did.
+            self.record_line = (self.base.line
+                + start_line(end.line(), &self.record, ended_with_newline))
+            .max(line);
         }
         Ok(more)
     }

@@ -7,7 +7,10 @@
 pub mod batch;
 mod error;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use tracing::{debug, instrument};
 
@@ -186,12 +189,19 @@ impl TableRepo {
     }
 
     /// `PutItem` of a complete item, optionally conditional.
+    ///
+    /// A conditional put can fail its condition because of itself: the SDK retries a request whose first attempt
+    /// was applied but whose answer was lost (a 500 or a dropped connection after the write). When the condition
+    /// fails and the stored item is exactly the one this call writes, the earlier attempt landed and this is a
+    /// success. Every conditional write of the pipeline carries a fresh version, owner or timestamp, so an equal
+    /// stored item cannot be someone else's.
     pub async fn put_item_if(
         &self,
         item: Item,
         condition: Option<Condition>,
     ) -> Result<(), RepoError> {
         let key = describe_key(&item);
+        let written = condition.is_some().then(|| item.clone());
         let mut request = self
             .client
             .put_item()
@@ -206,11 +216,54 @@ impl TableRepo {
                 request = request.expression_attribute_values(k, v);
             }
         }
-        request
+        let result = request
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                debug!(%key, "put");
+                Ok(())
+            }
+            Err(e) => {
+                let stored = condition_failure_item(&e);
+                let err = RepoError::from_sdk("PutItem", &self.table, || key.clone(), e);
+                match (&err, written) {
+                    (RepoError::ConditionFailed { .. }, Some(written)) => {
+                        let stored = match stored {
+                            Some(stored) => Some(stored),
+                            None => self.get_item(&written).await?,
+                        };
+                        if stored.as_ref() == Some(&written) {
+                            debug!(%key, "an earlier attempt of this put landed");
+                            Ok(())
+                        } else {
+                            Err(err)
+                        }
+                    }
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    /// Strongly consistent read of the item with `item`'s primary key.
+    async fn get_item(&self, item: &Item) -> Result<Option<Item>, RepoError> {
+        let key: Item = ["pk", "sk"]
+            .into_iter()
+            .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
+            .collect();
+        let described = describe_key(&key);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
             .send()
             .await
-            .map(|_| debug!(%key, "put"))
-            .map_err(|e| RepoError::from_sdk("PutItem", &self.table, || key, e))
+            .map_err(|e| RepoError::from_sdk("GetItem", &self.table, || described, e))?;
+        Ok(out.item)
     }
 
     /// Strongly consistent read of one entity by its primary composites.
@@ -253,7 +306,8 @@ impl TableRepo {
         Ok(out.attributes.is_some())
     }
 
-    /// Deletes one entity if `condition` holds; `Ok(false)` when it does not (nothing deleted).
+    /// Deletes one entity if `condition` holds; `Ok(false)` when it does not (nothing deleted). A failed condition
+    /// on an item that is no longer there counts as deleted: that is what an SDK retry of an applied delete sees.
     #[instrument(skip_all, fields(table = %self.table, entity = E::SCHEMA.name))]
     pub async fn delete_if<E: Entity>(
         &self,
@@ -262,6 +316,7 @@ impl TableRepo {
     ) -> Result<bool, RepoError> {
         let key = self.codec.primary_key(E::SCHEMA, composites)?;
         let described = describe_key(&key);
+        let lookup = key.clone();
         let mut request = self
             .client
             .delete_item()
@@ -274,12 +329,22 @@ impl TableRepo {
         for (k, v) in condition.values {
             request = request.expression_attribute_values(k, v);
         }
-        match request.send().await {
+        let result = request
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
             Ok(_) => Ok(true),
-            Err(e) => match RepoError::from_sdk("DeleteItem", &self.table, || described, e) {
-                RepoError::ConditionFailed { .. } => Ok(false),
-                other => Err(other),
-            },
+            Err(e) => {
+                let stored = condition_failure_item(&e);
+                match RepoError::from_sdk("DeleteItem", &self.table, || described, e) {
+                    RepoError::ConditionFailed { .. } => match stored {
+                        Some(item) if !item.is_empty() => Ok(false),
+                        _ => Ok(self.get_item(&lookup).await?.is_none()),
+                    },
+                    other => Err(other),
+                }
+            }
         }
     }
 
@@ -346,4 +411,34 @@ pub(crate) fn describe_key(item: &Item) -> String {
         _ => "?",
     };
     format!("{} | {}", part("pk"), part("sk"))
+}
+
+/// Errors of conditional writes that can carry the stored item (`ReturnValuesOnConditionCheckFailure`).
+trait ConditionFailure {
+    fn stored_item(&self) -> Option<&Item>;
+}
+
+impl ConditionFailure for PutItemError {
+    fn stored_item(&self) -> Option<&Item> {
+        match self {
+            PutItemError::ConditionalCheckFailedException(e) => e.item(),
+            _ => None,
+        }
+    }
+}
+
+impl ConditionFailure for DeleteItemError {
+    fn stored_item(&self) -> Option<&Item> {
+        match self {
+            DeleteItemError::ConditionalCheckFailedException(e) => e.item(),
+            _ => None,
+        }
+    }
+}
+
+/// The item a failed condition was checked against, when DynamoDB sent it back.
+fn condition_failure_item<E: ConditionFailure, R>(err: &SdkError<E, R>) -> Option<Item> {
+    err.as_service_error()
+        .and_then(ConditionFailure::stored_item)
+        .cloned()
 }
