@@ -9,7 +9,7 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss
+.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss load fuzz
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint        cargo fmt --check and clippy -D warnings"
 	@echo "make stack-up    start DynamoDB Local + moto; stack-down stops them"
 	@echo "make bench       parse throughput; bench-writes: write strategies; bench-rss: memory on 1 GB"
+	@echo "make fuzz        cargo-fuzz each parser for FUZZ_SECONDS (default 60); test replays the corpus"
+	@echo "make load        500,000 rows in 50 concurrent uploads over 10 workspaces (restarts the stack)"
 
 lint:
 	cargo fmt --all -- --check
@@ -58,8 +60,27 @@ bench-rss:
 	/usr/bin/time -v target/release/examples/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
 
+# 50 uploads x 10,000 rows over 10 workspaces through the local runners, on a freshly restarted stack.
+load:
+	$(STACK) down >/dev/null
+	$(STACK) up >/dev/null
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin load -- $(LOAD_ARGS)
+
 stack-up:
 	$(STACK) up
 
 stack-down:
 	$(STACK) down
+
+# Coverage-guided fuzzing of the parsers (cargo-fuzz, nightly; see fuzz/src/lib.rs), FUZZ_SECONDS per target, one
+# process at a time, no sanitizer (safe Rust), debug assertions on. New corpus inputs go to fuzz/corpus/<target>/,
+# crashes to fuzz/artifacts/<target>/; `make test` replays the committed corpus and fuzz/regressions/ on stable.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := parse_export object_key ingest_message stream_record
+fuzz:
+	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run $$target -s none -a -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    -print_final_stats=1; \
+	done
