@@ -12,6 +12,8 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use aws_sdk_sqs::error::DisplayErrorContext;
+
 use creatoros_core::entities::{Checkpoint, Import, ImportStatus, Metric, RowError};
 use creatoros_core::ids::{ItemId, Month, WorkspaceId};
 use creatoros_core::ingest::decode::{self, Decoding};
@@ -207,7 +209,7 @@ async fn defer(ctx: &Ingest, body: &str) -> Result<(), ImportError> {
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| ImportError::Queue(e.into_service_error().to_string()))
+        .map_err(|e| ImportError::Queue(DisplayErrorContext(e).to_string()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -274,7 +276,7 @@ async fn run_claimed(
                 .message_body(serde_json::to_string(&continuation).expect("serializable"))
                 .send()
                 .await
-                .map_err(|e| ImportError::Queue(e.into_service_error().to_string()))?;
+                .map_err(|e| ImportError::Queue(DisplayErrorContext(e).to_string()))?;
             info!(import = %id, line = record.checkpoint.as_ref().map_or(0, |c| c.line), "continuing in a new invocation");
             Ok(Outcome::Continued(id.to_string()))
         }

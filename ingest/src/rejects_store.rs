@@ -2,6 +2,7 @@
 //! starts at, so a re-run after a crash overwrites rather than duplicates), then joined into
 //! `rejects/<workspaceId>/<importId>.csv` when the import ends.
 
+use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use tracing::warn;
@@ -66,7 +67,7 @@ impl RejectsStore {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| failed(&self.bucket, &key, e.into_service_error()))?;
+            .map_err(|e| failed(&self.bucket, &key, DisplayErrorContext(e)))?;
         Ok(())
     }
 
@@ -81,7 +82,7 @@ impl RejectsStore {
             .send();
         let mut parts = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| failed(&self.bucket, &prefix, e.into_service_error()))?;
+            let page = page.map_err(|e| failed(&self.bucket, &prefix, DisplayErrorContext(e)))?;
             for o in page.contents() {
                 if let Some(k) = o.key() {
                     parts.push((k.to_owned(), o.size().unwrap_or(0).max(0) as usize));
@@ -100,7 +101,7 @@ impl RejectsStore {
             .key(key)
             .send()
             .await
-            .map_err(|e| failed(&self.bucket, key, e.into_service_error()))?;
+            .map_err(|e| failed(&self.bucket, key, DisplayErrorContext(e)))?;
         let bytes = out
             .body
             .collect()
@@ -134,7 +135,7 @@ impl RejectsStore {
                 .body(ByteStream::from(body))
                 .send()
                 .await
-                .map_err(|e| failed(&self.bucket, &key, e.into_service_error()))?;
+                .map_err(|e| failed(&self.bucket, &key, DisplayErrorContext(e)))?;
         } else {
             self.multipart(&key, head, &parts).await?;
         }
@@ -157,7 +158,7 @@ impl RejectsStore {
             .content_type("text/csv; charset=utf-8")
             .send()
             .await
-            .map_err(|e| failed(&self.bucket, key, e.into_service_error()))?;
+            .map_err(|e| failed(&self.bucket, key, DisplayErrorContext(e)))?;
         let id = upload.upload_id().unwrap_or_default().to_owned();
         let result: Result<Vec<CompletedPart>, SourceError> = async {
             let mut done = Vec::new();
@@ -195,7 +196,7 @@ impl RejectsStore {
                     )
                     .send()
                     .await
-                    .map_err(|e| failed(&self.bucket, key, e.into_service_error()))?;
+                    .map_err(|e| failed(&self.bucket, key, DisplayErrorContext(e)))?;
                 Ok(())
             }
             Err(e) => {
@@ -230,7 +231,7 @@ impl RejectsStore {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| failed(&self.bucket, key, e.into_service_error()))?;
+            .map_err(|e| failed(&self.bucket, key, DisplayErrorContext(e)))?;
         Ok(CompletedPart::builder()
             .part_number(number)
             .set_e_tag(out.e_tag)
@@ -270,7 +271,7 @@ impl RejectsStore {
                         .collect()
                 }
                 Err(e) => {
-                    warn!(bucket = %self.bucket, attempt, error = %e.into_service_error(), "deleting reject parts failed")
+                    warn!(bucket = %self.bucket, attempt, error = %DisplayErrorContext(e), "deleting reject parts failed")
                 }
             }
         }
