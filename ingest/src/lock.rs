@@ -97,7 +97,7 @@ pub async fn release(repo: &TableRepo, workspace: &WorkspaceId, owner: &str) {
         values: vec![(":me".into(), AttributeValue::S(owner.to_owned()))],
     };
     match repo
-        .delete_if::<Lock>(
+        .delete_if_retrying::<Lock>(
             &[("workspaceId", workspace.as_str()), ("name", INGEST_LOCK)],
             condition,
         )

@@ -435,7 +435,7 @@ async fn release_lock(ctx: &Insights, workspace: &WorkspaceId, name: &str, owner
     };
     if let Err(e) = ctx
         .repo
-        .delete_if::<Lock>(
+        .delete_if_retrying::<Lock>(
             &[("workspaceId", workspace.as_str()), ("name", name)],
             condition,
         )

@@ -348,6 +348,25 @@ impl TableRepo {
         }
     }
 
+    /// [`TableRepo::delete_if`], retried on throttling and transient errors by the repository's retry policy.
+    /// For lock releases: a release given up after the SDK's own attempts leaves everyone else waiting a lease.
+    pub async fn delete_if_retrying<E: Entity>(
+        &self,
+        composites: &[(&str, &str)],
+        condition: Condition,
+    ) -> Result<bool, RepoError> {
+        let mut schedule = self.policy.schedule();
+        loop {
+            match self.delete_if::<E>(composites, condition.clone()).await {
+                Err(e) if e.is_retryable() => match schedule.next_delay() {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(e),
+                },
+                done => return done,
+            }
+        }
+    }
+
     /// Every item matching `condition`, all pages, in index order.
     #[instrument(skip_all, fields(table = %self.table, index = condition.index.label()))]
     pub async fn query_items(&self, condition: &KeyCondition) -> Result<Vec<Item>, RepoError> {
