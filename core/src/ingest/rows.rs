@@ -302,7 +302,11 @@ fn row<'a>(
                 ));
             }
             // Rednote gives the average per view; the total is what the contract stores.
-            counts.watch_time_seconds = Some((avg * views as f64 * 1000.0).round() / 1000.0);
+            let total = (avg * views as f64 * 1000.0).round() / 1000.0;
+            if !total.is_finite() {
+                return Err((Some(i), format!("{} is too large", show(v.trim()))));
+            }
+            counts.watch_time_seconds = Some(total);
         }
     }
     Ok(MetricRow {

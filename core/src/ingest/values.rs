@@ -64,7 +64,16 @@ pub fn parse_decimal(cell: &str) -> Result<Option<f64>, String> {
     let value: f64 = cleaned
         .parse()
         .map_err(|_| format!("{} is not a number", show(cell)))?;
-    Ok(Some(value * scale))
+    // A few hundred digits parse as infinity, which no item can store.
+    finite(value * scale, cell).map(Some)
+}
+
+fn finite(value: f64, cell: &str) -> Result<f64, String> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(format!("{} is too large", show(cell.trim())))
+    }
 }
 
 /// A count: a whole, non-negative number (`3423.0` is fine, `3423.5` and `-2` are not).
@@ -120,7 +129,7 @@ pub fn parse_duration_seconds(cell: &str) -> Result<Option<f64>, String> {
             .ok_or_else(|| format!("{} is not a duration (h:mm:ss)", show(cell)))?;
         total = total * 60.0 + v;
     }
-    Ok(Some(total))
+    finite(total, cell).map(Some)
 }
 
 /// Hours (YouTube's `Watch time (hours)`) as seconds, rounded to the millisecond.
@@ -128,7 +137,7 @@ pub fn parse_hours_as_seconds(cell: &str) -> Result<Option<f64>, String> {
     match parse_decimal(cell)? {
         None => Ok(None),
         Some(h) if h < 0.0 => Err(format!("{} is a negative duration", show(cell.trim()))),
-        Some(h) => Ok(Some((h * 3_600_000.0).round() / 1000.0)),
+        Some(h) => finite((h * 3_600_000.0).round() / 1000.0, cell).map(Some),
     }
 }
 
@@ -345,6 +354,17 @@ mod tests {
             err.ends_with("(1000000 characters) is not a number"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn numbers_too_large_for_a_float_are_refused_not_infinite() {
+        let digits = "9".repeat(400);
+        assert!(parse_decimal(&digits)
+            .unwrap_err()
+            .ends_with("is too large"));
+        assert!(parse_duration_seconds(&digits).is_err());
+        assert!(parse_duration_seconds("1e308:0:0").is_err());
+        assert!(parse_hours_as_seconds(&format!("1{}", "0".repeat(306))).is_err());
     }
 
     #[test]
