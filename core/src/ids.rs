@@ -180,16 +180,16 @@ impl Day {
 }
 
 impl Month {
-    /// The month before this one (`2025-01` → `2024-12`).
-    pub fn previous(&self) -> Month {
-        let year: i32 = self.0[..4].parse().expect("validated");
+    /// The month before this one (`2025-01` → `2024-12`); `None` before `0000-01`, the first month there is.
+    pub fn previous(&self) -> Option<Month> {
+        let year: u16 = self.0[..4].parse().expect("validated");
         let month: u8 = self.0[5..].parse().expect("validated");
-        let (y, m) = if month == 1 {
-            (year - 1, 12)
-        } else {
-            (year, month - 1)
+        let (y, m) = match (year, month) {
+            (0, 1) => return None,
+            (y, 1) => (y - 1, 12),
+            (y, m) => (y, m - 1),
         };
-        Month(format!("{y:04}-{m:02}"))
+        Some(Month(format!("{y:04}-{m:02}")))
     }
 }
 
@@ -239,14 +239,32 @@ mod tests {
     #[test]
     fn months_roll_back_over_new_year() {
         assert_eq!(
-            Month::parse("2025-01").unwrap().previous().as_str(),
+            Month::parse("2025-01")
+                .unwrap()
+                .previous()
+                .unwrap()
+                .as_str(),
             "2024-12"
         );
         assert_eq!(
-            Month::parse("2025-10").unwrap().previous().as_str(),
+            Month::parse("2025-10")
+                .unwrap()
+                .previous()
+                .unwrap()
+                .as_str(),
             "2025-09"
         );
         assert!(Month::parse("2025-00").is_err());
+        // Found by fuzzing: the month before 0000-01 came out as "-001-12".
+        assert_eq!(Month::parse("0000-01").unwrap().previous(), None);
+        assert_eq!(
+            Month::parse("0000-02")
+                .unwrap()
+                .previous()
+                .unwrap()
+                .as_str(),
+            "0000-01"
+        );
         assert!(Month::parse("2025-1x").is_err());
     }
 

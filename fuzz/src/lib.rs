@@ -446,14 +446,13 @@ fn handler_view(record: &EventRecord) -> (bool, Result<Vec<(WorkspaceId, Month)>
 fn month_key(workspace: &str, month: &str) -> Result<(WorkspaceId, Month), String> {
     let workspace = WorkspaceId::parse(workspace).map_err(|e| e.to_string())?;
     let month = Month::parse(month).map_err(|e| e.to_string())?;
-    let previous = month.previous();
-    // KNOWN, reported, not fixed here (core/src/ids.rs): the month before 0000-01 comes out as "-001-12", which is
-    // not a month (regressions/stream_record/month-0000-01.json). Drop this exception with the fix.
-    if month.as_str() != "0000-01" {
-        assert!(
+    // The month before 0000-01 once came out as "-001-12" (regressions/stream_record/month-0000-01.json).
+    match month.previous() {
+        Some(previous) => assert!(
             Month::parse(previous.as_str()).is_ok(),
             "{month} has no valid previous month: {previous}"
-        );
+        ),
+        None => assert_eq!(month.as_str(), "0000-01", "only the first month has none"),
     }
     Ok((workspace, month))
 }

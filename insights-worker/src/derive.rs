@@ -90,7 +90,12 @@ async fn read(ctx: &Insights, workspace: &WorkspaceId, month: &Month) -> Result<
     let previous = month.previous();
     let (metrics, prev_metrics, posts, insights, tasks) = tokio::try_join!(
         all::<Metric>(repo, by_month(&METRIC, month)),
-        all::<Metric>(repo, by_month(&METRIC, &previous)),
+        async {
+            match &previous {
+                Some(p) => all::<Metric>(repo, by_month(&METRIC, p)).await,
+                None => Ok(Vec::new()),
+            }
+        },
         all::<Post>(repo, by_month(&POST, month)),
         all::<Insight>(repo, by_month(&INSIGHT, month)),
         all::<Task>(repo, by_month(&TASK, month)),

@@ -119,6 +119,20 @@ pub struct RejectedRow {
     pub cells: Vec<String>,
 }
 
+/// The cells a rejected row keeps for the rejects file: all of them up to one more than the header has, then a
+/// note of how many were dropped. A row of millions of empty fields (a few MiB of `,`) must not become millions of
+/// strings held until the chunk is written.
+fn kept_cells(record: &ByteRecord, header_len: usize) -> Vec<String> {
+    let keep = record.len().min(header_len + 1);
+    let mut cells: Vec<String> = (0..keep)
+        .map(|i| String::from_utf8_lossy(field(record, i).unwrap_or_default()).into_owned())
+        .collect();
+    if record.len() > keep {
+        cells.push(format!("… {} more fields not kept", record.len() - keep));
+    }
+    cells
+}
+
 /// What one record became.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowOutcome {
@@ -159,9 +173,7 @@ pub fn build_row(
                 }),
                 reason,
             },
-            cells: (0..record.len())
-                .map(|i| String::from_utf8_lossy(field(record, i).unwrap_or_default()).into_owned())
-                .collect(),
+            cells: kept_cells(record, header.len()),
         })
     };
     if record.len() != header.len() {
@@ -316,4 +328,19 @@ fn row<'a>(
         date,
         counts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejected_row_keeps_a_bounded_number_of_cells() {
+        let record = ByteRecord::from(vec!["a"; 100_000]);
+        let cells = kept_cells(&record, 5);
+        assert_eq!(cells.len(), 7, "header + 1 cells, then the note");
+        assert_eq!(cells[6], "… 99994 more fields not kept");
+        let short = ByteRecord::from(vec!["x", "y"]);
+        assert_eq!(kept_cells(&short, 5), vec!["x", "y"]);
+    }
 }

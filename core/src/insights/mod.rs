@@ -129,7 +129,7 @@ impl MonthData {
             .collect();
         let previous: Vec<Metric> = previous
             .into_iter()
-            .filter(|m| m.workspace_id == workspace && m.month == prev_month)
+            .filter(|m| m.workspace_id == workspace && Some(&m.month) == prev_month.as_ref())
             .collect();
         let posts: Vec<Post> = posts
             .into_iter()

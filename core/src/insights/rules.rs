@@ -308,7 +308,7 @@ pub fn trend(data: &MonthData) -> Vec<Finding> {
                         Some(*platform),
                         metric,
                         previous,
-                        Some(data.month.previous().to_string()),
+                        data.month.previous().map(|m| m.to_string()),
                     ),
                 ],
             );
@@ -457,7 +457,7 @@ pub fn follower_growth(data: &MonthData) -> Vec<Finding> {
                 Some(platform),
                 "followersGained",
                 previous as f64,
-                Some(data.month.previous().to_string()),
+                data.month.previous().map(|m| m.to_string()),
             ),
         ];
         let (severity, title) = if stalled {
