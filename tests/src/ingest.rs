@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::schema::{IMPORT, LOCK, METRIC};
-use creatoros_core::contract::{IndexName, KeyCodec};
+use creatoros_core::contract::{Entity, IndexName, KeyCodec};
 use creatoros_core::entities::{Import, Lock, Metric};
 use creatoros_core::repo::TableRepo;
 use creatoros_infra::bootstrap::Provisioned;
@@ -105,38 +104,31 @@ impl IngestHarness {
         .expect("runner")
     }
 
-    /// Every import of a workspace.
-    pub async fn imports(&self, workspace: &str) -> Vec<Import> {
+    /// Every entity of type `E` in a workspace, in key order.
+    pub async fn of_workspace<E: Entity>(&self, workspace: &str) -> Vec<E> {
         let q = self
             .ctx
             .repo
             .codec()
-            .query(&IMPORT, IndexName::Primary, &[("workspaceId", workspace)])
+            .query(E::SCHEMA, IndexName::Primary, &[("workspaceId", workspace)])
             .unwrap();
         self.ctx.repo.query(&q).await.unwrap()
     }
 
+    /// Every import of a workspace.
+    pub async fn imports(&self, workspace: &str) -> Vec<Import> {
+        self.of_workspace(workspace).await
+    }
+
     /// The names of the locks held in a workspace (`ingest`, `derive-<month>`).
     pub async fn locks(&self, workspace: &str) -> Vec<String> {
-        let q = self
-            .ctx
-            .repo
-            .codec()
-            .query(&LOCK, IndexName::Primary, &[("workspaceId", workspace)])
-            .unwrap();
-        let locks: Vec<Lock> = self.ctx.repo.query(&q).await.unwrap();
+        let locks: Vec<Lock> = self.of_workspace(workspace).await;
         locks.into_iter().map(|l| l.name).collect()
     }
 
     /// Every metric of a workspace, in key order.
     pub async fn metrics(&self, workspace: &str) -> Vec<Metric> {
-        let q = self
-            .ctx
-            .repo
-            .codec()
-            .query(&METRIC, IndexName::Primary, &[("workspaceId", workspace)])
-            .unwrap();
-        self.ctx.repo.query(&q).await.unwrap()
+        self.of_workspace(workspace).await
     }
 
     /// Every item of a workspace's partition as sorted JSON, without the attributes that record when or by

@@ -257,6 +257,15 @@ impl FaultProxy {
         format!("http://{}", self.addr)
     }
 
+    /// A DynamoDB client that talks to the server through this proxy.
+    pub fn dynamodb(&self, sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(sdk)
+                .endpoint_url(self.url())
+                .build(),
+        )
+    }
+
     /// Turns fault injection on or off (the proxy keeps forwarding either way).
     pub fn set_enabled(&self, enabled: bool) {
         self.shared.enabled.store(enabled, Ordering::SeqCst);

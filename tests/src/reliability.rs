@@ -249,11 +249,7 @@ pub async fn through_proxies(
     let ddb = FaultProxy::start(&env("CREATOROS_DYNAMODB_URL"), mix, seed).await;
     let moto = FaultProxy::start(&env("CREATOROS_MOTO_URL"), mix, seed.wrapping_add(1)).await;
     let sdk = &p.h.stack.sdk;
-    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(sdk)
-            .endpoint_url(ddb.url())
-            .build(),
-    );
+    let dynamodb = ddb.dynamodb(sdk);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(sdk)
             .endpoint_url(moto.url())

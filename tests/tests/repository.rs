@@ -264,12 +264,7 @@ async fn a_conditional_write_whose_answer_was_lost_is_a_success() {
     let table = stack.fresh_table("lost-answer").await;
     let upstream = std::env::var("CREATOROS_DYNAMODB_URL").expect("CREATOROS_DYNAMODB_URL");
     let proxy = FaultProxy::start(&upstream, FaultMix::none(), 1).await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&stack.sdk)
-            .endpoint_url(proxy.url())
-            .build(),
-    );
-    let repo = TableRepo::new(client, &table, KeyCodec::default());
+    let repo = TableRepo::new(proxy.dynamodb(&stack.sdk), &table, KeyCodec::default());
     let direct = TableRepo::new(stack.dynamodb(), &table, KeyCodec::default());
 
     // Create: applied, answered 500, retried → "already exists" from its own first attempt.

@@ -41,16 +41,22 @@ fn s(v: &Value) -> &str {
         .unwrap_or_else(|| panic!("expected a string, got {v:?}"))
 }
 
+/// A tool `infra/scripts/stack.sh install` puts under `.local/`, or the path in `env` when set.
+fn installed_tool(env: &str, default: &str) -> PathBuf {
+    let path = std::env::var(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join(default));
+    assert!(
+        path.exists(),
+        "{} missing: run `infra/scripts/stack.sh install`",
+        path.display()
+    );
+    path
+}
+
 #[test]
 fn cfn_lint_is_clean() {
-    let lint = std::env::var("CREATOROS_CFN_LINT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join(".local/venv/bin/cfn-lint"));
-    assert!(
-        lint.exists(),
-        "{} missing: run `infra/scripts/stack.sh install`",
-        lint.display()
-    );
+    let lint = installed_tool("CREATOROS_CFN_LINT", ".local/venv/bin/cfn-lint");
     let out = std::process::Command::new(&lint)
         .arg(repo_root().join("infra/template.yaml"))
         .output()
@@ -329,14 +335,7 @@ fn is_get_att(v: &Value, id: &str, attribute: &str) -> bool {
 
 #[test]
 fn checkov_finds_no_failed_checks() {
-    let checkov = std::env::var("CREATOROS_CHECKOV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join(".local/checkov-venv/bin/checkov"));
-    assert!(
-        checkov.exists(),
-        "{} missing: run `infra/scripts/stack.sh install`",
-        checkov.display()
-    );
+    let checkov = installed_tool("CREATOROS_CHECKOV", ".local/checkov-venv/bin/checkov");
     let out = std::process::Command::new(&checkov)
         .args(["--framework", "cloudformation", "--output", "json"])
         // Offline: no Prisma Cloud guideline download, no PyPI version check.

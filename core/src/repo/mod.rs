@@ -232,7 +232,15 @@ impl TableRepo {
                     (RepoError::ConditionFailed { .. }, Some(written)) => {
                         let stored = match stored {
                             Some(stored) => Some(stored),
-                            None => self.get_item(&written).await?,
+                            None => {
+                                let key: Item = ["pk", "sk"]
+                                    .into_iter()
+                                    .filter_map(|k| {
+                                        written.get(k).map(|v| (k.to_owned(), v.clone()))
+                                    })
+                                    .collect();
+                                self.get_item(key).await?
+                            }
                         };
                         if stored.as_ref() == Some(&written) {
                             debug!(%key, "an earlier attempt of this put landed");
@@ -247,12 +255,8 @@ impl TableRepo {
         }
     }
 
-    /// Strongly consistent read of the item with `item`'s primary key.
-    async fn get_item(&self, item: &Item) -> Result<Option<Item>, RepoError> {
-        let key: Item = ["pk", "sk"]
-            .into_iter()
-            .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
-            .collect();
+    /// Strongly consistent read of the item under `key` (`pk`, `sk`).
+    async fn get_item(&self, key: Item) -> Result<Option<Item>, RepoError> {
         let described = describe_key(&key);
         let out = self
             .client
@@ -273,17 +277,7 @@ impl TableRepo {
         composites: &[(&str, &str)],
     ) -> Result<Option<E>, RepoError> {
         let key = self.codec.primary_key(E::SCHEMA, composites)?;
-        let described = describe_key(&key);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| RepoError::from_sdk("GetItem", &self.table, || described, e))?;
-        match out.item {
+        match self.get_item(key).await? {
             Some(item) if is_entity(E::SCHEMA, &item) => Ok(Some(self.codec.decode(item)?)),
             _ => Ok(None),
         }
@@ -340,7 +334,7 @@ impl TableRepo {
                 match RepoError::from_sdk("DeleteItem", &self.table, || described, e) {
                     RepoError::ConditionFailed { .. } => match stored {
                         Some(item) if !item.is_empty() => Ok(false),
-                        _ => Ok(self.get_item(&lookup).await?.is_none()),
+                        _ => Ok(self.get_item(lookup).await?.is_none()),
                     },
                     other => Err(other),
                 }
