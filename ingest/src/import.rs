@@ -235,10 +235,27 @@ async fn run_claimed(
         Ok(end) => end,
         Err(e) if e.is_retryable() => {
             // Hand the lease back so the retry can take over at once (from the last checkpoint). Best effort:
-            // a lease that cannot be cleared now simply expires.
-            record.lease_expires_at = Some(now());
-            if let Err(clear) = save(ctx, &mut record).await {
-                warn!(import = %id, error = %clear, "could not hand back the lease");
+            // a lease that cannot be cleared now simply expires. The counts in `record` already include rows past
+            // the checkpoint, which the retry reads again; so the lease is cleared on the record as stored at that
+            // checkpoint (same version: nobody else wrote since), or those rows would be counted twice.
+            let stored: Result<Option<Import>, RepoError> = ctx
+                .repo
+                .get(&[
+                    ("workspaceId", workspace.as_str()),
+                    ("importId", id.as_str()),
+                ])
+                .await;
+            match stored {
+                Ok(Some(mut at_checkpoint)) if at_checkpoint.version == record.version => {
+                    at_checkpoint.lease_expires_at = Some(now());
+                    if let Err(clear) = save(ctx, &mut at_checkpoint).await {
+                        warn!(import = %id, error = %clear, "could not hand back the lease");
+                    }
+                }
+                Ok(_) => {
+                    warn!(import = %id, "the import changed hands; its lease is not ours to hand back")
+                }
+                Err(clear) => warn!(import = %id, error = %clear, "could not hand back the lease"),
             }
             return Err(e);
         }
