@@ -7,6 +7,7 @@
 //!   model declares padding; under [`Casing::Lower`] the whole assembled key is lower-cased, labels included;
 //! - every item carries `__edb_e__` and `__edb_v__` as strings, or ElectroDB's reads silently skip it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -108,12 +109,7 @@ impl KeyCodec {
     /// A typed entity as a complete item: attributes, every index's keys, and the markers.
     pub fn encode<E: Entity>(&self, entity: &E) -> Result<Item, ContractError> {
         entity.check()?;
-        let attributes: Item =
-            serde_dynamo::to_item(entity).map_err(|source| ContractError::Serialize {
-                entity: E::SCHEMA.name,
-                source,
-            })?;
-        self.encode_attributes(E::SCHEMA, attributes)
+        self.encode_attributes(E::SCHEMA, entity.attributes()?)
     }
 
     /// Adds keys and markers to plain attributes, as ElectroDB's `put` does. Checks required attributes and
@@ -131,7 +127,9 @@ impl KeyCodec {
                 });
             }
         }
-        for (field, value) in self.keys(schema, &item)? {
+        let keys = self.keys(schema, &item)?;
+        item.reserve(keys.len() + 2);
+        for (field, value) in keys {
             item.insert(field.to_owned(), AttributeValue::S(value));
         }
         item.insert(
@@ -309,23 +307,32 @@ fn sort_prefix(schema: &EntitySchema) -> String {
     format!("${}_{}", schema.name, schema.version)
 }
 
-fn partition_key(
+/// Room for a key of typical composites, so assembling one rarely reallocates.
+const KEY_CAPACITY: usize = 96;
+
+fn partition_key<'a>(
     index: &IndexSchema,
-    lookup: impl Fn(&str) -> Result<String, ContractError>,
+    lookup: impl Fn(&str) -> Result<Cow<'a, str>, ContractError>,
 ) -> Result<String, ContractError> {
-    let mut key = format!("${SERVICE}");
+    let mut key = String::with_capacity(KEY_CAPACITY);
+    key.push('$');
+    key.push_str(SERVICE);
     for name in index.pk {
         push_pair(&mut key, name, &lookup(name)?);
     }
     Ok(key)
 }
 
-fn sort_key(
+fn sort_key<'a>(
     schema: &EntitySchema,
     index: &IndexSchema,
-    lookup: impl Fn(&str) -> Result<String, ContractError>,
+    lookup: impl Fn(&str) -> Result<Cow<'a, str>, ContractError>,
 ) -> Result<String, ContractError> {
-    let mut key = sort_prefix(schema);
+    let mut key = String::with_capacity(KEY_CAPACITY);
+    key.push('$');
+    key.push_str(schema.name);
+    key.push('_');
+    key.push_str(schema.version);
     for name in index.sk {
         push_pair(&mut key, name, &lookup(name)?);
     }
@@ -339,19 +346,19 @@ fn push_pair(key: &mut String, name: &str, value: &str) {
     key.push_str(value);
 }
 
-/// A composite as it appears inside a key, from a stored attribute.
-fn composite_of(
+/// A composite as it appears inside a key, from a stored attribute (borrowed: strings go into keys as they are).
+fn composite_of<'a>(
     schema: &EntitySchema,
     name: &str,
-    value: Option<&AttributeValue>,
-) -> Result<String, ContractError> {
+    value: Option<&'a AttributeValue>,
+) -> Result<Cow<'a, str>, ContractError> {
     let missing = || ContractError::MissingAttribute {
         entity: schema.name,
         attribute: schema.attribute(name).map_or("?", |a| a.name),
     };
     match value.ok_or_else(missing)? {
-        AttributeValue::S(s) => Ok(s.clone()),
-        AttributeValue::N(n) => number_composite(schema, name, n),
+        AttributeValue::S(s) => Ok(Cow::Borrowed(s)),
+        AttributeValue::N(n) => number_composite(schema, name, n).map(Cow::Owned),
         other => Err(ContractError::CompositeType {
             entity: schema.name,
             attribute: name.to_owned(),
@@ -361,12 +368,12 @@ fn composite_of(
 }
 
 /// A composite given as text to a query: numbers are formatted and padded as they are in stored keys.
-fn given(
+fn given<'a>(
     schema: &EntitySchema,
     index: &IndexSchema,
-    composites: &[(&str, &str)],
+    composites: &[(&str, &'a str)],
     name: &str,
-) -> Result<String, ContractError> {
+) -> Result<Cow<'a, str>, ContractError> {
     let missing = || ContractError::MissingAttribute {
         entity: schema.name,
         attribute: index
@@ -383,8 +390,8 @@ fn given(
         .map(|(_, v)| *v)
         .ok_or_else(missing)?;
     match schema.attribute(name).map(|a| a.kind) {
-        Some(AttrKind::Number) => number_composite(schema, name, value),
-        _ => Ok(value.to_owned()),
+        Some(AttrKind::Number) => number_composite(schema, name, value).map(Cow::Owned),
+        _ => Ok(Cow::Borrowed(value)),
     }
 }
 

@@ -29,6 +29,15 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
     fn check(&self) -> Result<(), ContractError> {
         Ok(())
     }
+
+    /// The entity's own attributes (no keys, no markers), as serde writes them. Entities written in bulk
+    /// override this with a direct build into a presized map; a property test holds each override to serde.
+    fn attributes(&self) -> Result<Item, ContractError> {
+        serde_dynamo::to_item(self).map_err(|source| ContractError::Serialize {
+            entity: Self::SCHEMA.name,
+            source,
+        })
+    }
 }
 
 /// An item that does not fit the contract. Never helped by a retry.

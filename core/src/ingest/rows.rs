@@ -155,12 +155,14 @@ pub fn build_row(
     if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
         return RowOutcome::Skipped;
     }
-    let first = String::from_utf8_lossy(field(record, 0).unwrap_or_default());
-    if spec
-        .summary_rows
-        .contains(&first.trim().to_lowercase().as_str())
-    {
-        return RowOutcome::Skipped;
+    if !spec.summary_rows.is_empty() {
+        let first = String::from_utf8_lossy(field(record, 0).unwrap_or_default());
+        if spec
+            .summary_rows
+            .contains(&first.trim().to_lowercase().as_str())
+        {
+            return RowOutcome::Skipped;
+        }
     }
     let reject = |column: Option<usize>, reason: String| {
         RowOutcome::Rejected(RejectedRow {
@@ -225,9 +227,10 @@ fn row<'a>(
         Some(p) => p,
         None => {
             let (i, v) = required(Field::Platform, "platform")?;
+            // Most files already write the stored form; only the others pay for lower-casing.
             v.trim()
-                .to_lowercase()
                 .parse::<Platform>()
+                .or_else(|_| v.trim().to_lowercase().parse::<Platform>())
                 .map_err(|e| (Some(i), e.to_string()))?
         }
     };
