@@ -9,7 +9,7 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss load fuzz
+.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss bench-ingest load fuzz
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint        cargo fmt --check and clippy -D warnings"
 	@echo "make stack-up    start DynamoDB Local + moto; stack-down stops them"
 	@echo "make bench       parse throughput; bench-writes: write strategies; bench-rss: memory on 1 GB"
+	@echo "make bench-ingest  ingest end to end against a naive loop and the BatchWriteItem ceiling"
 	@echo "make fuzz        cargo-fuzz each parser for FUZZ_SECONDS (default 60); test replays the corpus"
 	@echo "make load        500,000 rows in 50 concurrent uploads over 10 workspaces (restarts the stack)"
 
@@ -53,6 +54,20 @@ bench:
 bench-writes:
 	$(STACK) up >/dev/null
 	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_writes
+
+# Ingest end to end against a naive PutItem loop and the BatchWriteItem ceiling: BENCH_ROUNDS rounds of
+# BENCH_ROWS rows, each on a freshly started stack, then min/median/max over the rounds.
+BENCH_ROUNDS ?= 3
+BENCH_ROWS ?= 10000
+bench-ingest:
+	cargo build --release -q -p creatoros-tests --bin bench_ingest
+	rm -f .local/bench/ingest.jsonl
+	for round in $$(seq 0 $$(( $(BENCH_ROUNDS) - 1 ))); do \
+	  $(STACK) down >/dev/null; $(STACK) up >/dev/null; \
+	  ( set -a; . $(STACK_ENV); set +a; target/release/bench_ingest --rows $(BENCH_ROWS) --round $$round \
+	    --record .local/bench/ingest.jsonl ); \
+	done
+	target/release/bench_ingest --summary .local/bench/ingest.jsonl
 
 # Peak memory streaming a generated 1 GB export through the parse path.
 bench-rss:

@@ -6,8 +6,10 @@
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod faults;
 pub mod ingest;
+pub mod meter;
 pub mod pipeline;
 pub mod proxy;
 pub mod reliability;

@@ -29,6 +29,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::meter::Meter;
+
 /// Shares of requests that meet each fault (each in `0.0..=1.0`; together at most 1).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct FaultMix {
@@ -186,6 +188,8 @@ struct Shared {
     stats: Arc<ProxyStats>,
     /// Faults for the next requests, in order, before any random draw.
     script: Mutex<std::collections::VecDeque<Fault>>,
+    /// DynamoDB costs, when metering.
+    meter: Option<Arc<Meter>>,
 }
 
 /// A running proxy; it stops when dropped.
@@ -218,6 +222,27 @@ impl std::error::Error for Dropped {}
 impl FaultProxy {
     /// Starts a proxy on a free loopback port in front of `upstream` (`http://host:port`), faults enabled.
     pub async fn start(upstream: &str, mix: FaultMix, seed: u64) -> Self {
+        Self::start_with(upstream, mix, seed, None).await
+    }
+
+    /// A fault-free proxy that meters DynamoDB costs ([`Meter`]); a `sink` one also absorbs batch reads and
+    /// writes.
+    pub async fn metering(upstream: &str, sink: bool) -> Self {
+        Self::start_with(
+            upstream,
+            FaultMix::none(),
+            0,
+            Some(Arc::new(Meter::new(sink))),
+        )
+        .await
+    }
+
+    async fn start_with(
+        upstream: &str,
+        mix: FaultMix,
+        seed: u64,
+        meter: Option<Arc<Meter>>,
+    ) -> Self {
         let upstream_addr: SocketAddr = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -232,6 +257,7 @@ impl FaultProxy {
             enabled: AtomicBool::new(true),
             stats: Arc::default(),
             script: Mutex::default(),
+            meter,
         });
         let accept = shared.clone();
         let task = tokio::spawn(async move {
@@ -281,6 +307,11 @@ impl FaultProxy {
     pub fn stats(&self) -> &ProxyStats {
         &self.shared.stats
     }
+
+    /// The cost meter of a [`FaultProxy::metering`] proxy.
+    pub fn meter(&self) -> Option<&Meter> {
+        self.shared.meter.as_deref()
+    }
 }
 
 /// Draws the fault for one request, if any.
@@ -324,6 +355,16 @@ async fn handle(
         .unwrap_or_default()
         .to_owned();
     let service = Service::of(&target);
+    let metered = shared
+        .meter
+        .as_deref()
+        .zip(Meter::operation(&target).map(str::to_owned));
+    if let Some((meter, op)) = &metered {
+        if let Some(answer) = meter.sink_answer(op, &body) {
+            meter.record(op, b"{}");
+            return Ok(json_response(StatusCode::OK, &answer));
+        }
+    }
     let mut fault = draw(&shared);
     // Faults that only make sense for some calls fall back to a plain forward elsewhere.
     if matches!(fault, Some((Fault::Unprocessed, _))) && batch_op(&target).is_none() {
@@ -360,6 +401,11 @@ async fn handle(
         }
     }
 
+    if let Some((meter, op)) = &metered {
+        if let Some(asking) = meter.request(op, &body_to_send) {
+            body_to_send = Bytes::from(asking);
+        }
+    }
     let mut upstream_req = Request::from_parts(parts, Full::new(body_to_send.clone()));
     upstream_req
         .headers_mut()
@@ -375,6 +421,9 @@ async fn handle(
     };
     let (mut rparts, rbody) = response.into_parts();
     let rbytes = rbody.collect().await.map_err(|_| Dropped)?.to_bytes();
+    if let Some((meter, op)) = &metered {
+        meter.record(op, &rbytes);
+    }
 
     match fault {
         Some((Fault::ErrorAfter, _)) => return Ok(server_error(service)),
@@ -661,6 +710,7 @@ mod tests {
             enabled: AtomicBool::new(true),
             stats: Arc::default(),
             script: Mutex::default(),
+            meter: None,
         };
         let draws: Vec<Fault> = (0..200)
             .filter_map(|_| draw(&shared))

@@ -15,6 +15,7 @@ use creatoros_core::entities::ImportStatus;
 use creatoros_infra::resources;
 use creatoros_infra::runner::QueueRunner;
 use creatoros_ingest::handler;
+use creatoros_tests::bench::{canonical_export, percentile};
 use creatoros_tests::pipeline::PipelineHarness;
 use futures::future::join_all;
 use time::format_description::well_known::Rfc3339;
@@ -25,34 +26,6 @@ fn arg(n: usize, default: usize) -> usize {
         .nth(n)
         .and_then(|a| a.parse().ok())
         .unwrap_or(default)
-}
-
-/// A canonical export whose rows are all distinct metric items: `file` keeps post ids apart across files.
-fn export(file: usize, rows: usize) -> Vec<u8> {
-    let mut csv = String::with_capacity(rows * 48);
-    csv.push_str("post_id,platform,date,impressions,likes,comments,shares\n");
-    let platforms = ["x", "linkedin", "youtube", "rednote"];
-    for i in 0..rows {
-        let day = 1 + i % 28;
-        csv.push_str(&format!(
-            "f{file}-p{i},{},2026-{:02}-{day:02},{},{},{},{}\n",
-            platforms[i % 4],
-            9 + (i / 28) % 2,
-            2_000 + (i * 31) % 5_000,
-            40 + (i * 7) % 300,
-            i % 17,
-            i % 5
-        ));
-    }
-    csv.into_bytes()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
@@ -77,7 +50,7 @@ async fn main() {
             (
                 ws.clone(),
                 format!("imports/{ws}/export-{f:03}.csv"),
-                export(f, rows),
+                canonical_export(f, rows),
             )
         })
         .collect();

@@ -1,0 +1,177 @@
+//! Shared pieces of the bench binaries (`src/bin/bench_*.rs`, `load`): generated exports, the parse path as a
+//! baseline would run it, one timed ingest invocation, and min/median/max over rounds kept in a results file.
+
+use std::io::{BufRead, Cursor, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use creatoros_core::contract::{Item, KeyCodec};
+use creatoros_core::ids::WorkspaceId;
+use creatoros_core::ingest::decode;
+use creatoros_core::ingest::reader::RowReader;
+use creatoros_core::ingest::rows::RowOutcome;
+use creatoros_ingest::handler;
+use serde_json::Value;
+
+use crate::ingest::IngestHarness;
+
+/// A canonical export whose rows are all distinct metric items: `file` keeps post ids apart across files.
+pub fn canonical_export(file: usize, rows: usize) -> Vec<u8> {
+    let mut csv = String::with_capacity(rows * 48);
+    csv.push_str("post_id,platform,date,impressions,likes,comments,shares\n");
+    let platforms = ["x", "linkedin", "youtube", "rednote"];
+    for i in 0..rows {
+        let day = 1 + i % 28;
+        csv.push_str(&format!(
+            "f{file}-p{i},{},2026-{:02}-{day:02},{},{},{},{}\n",
+            platforms[i % 4],
+            9 + (i / 28) % 2,
+            2_000 + (i * 31) % 5_000,
+            40 + (i * 7) % 300,
+            i % 17,
+            i % 5
+        ));
+    }
+    csv.into_bytes()
+}
+
+/// The items the worker would write for `bytes` in `workspace`: the same parse, validation and encoding, with
+/// provenance attributes of the same size the worker stamps.
+pub fn encode_export(bytes: &[u8], workspace: &str, codec: &KeyCodec) -> Vec<Item> {
+    let ws = WorkspaceId::parse(workspace).expect("workspace id");
+    let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).expect("decodable export");
+    let mut reader = RowReader::open(text).expect("export with a header");
+    let mut items = Vec::new();
+    while let Some(row) = reader.next_row() {
+        if let RowOutcome::Metric(m) = row.expect("readable row") {
+            let metric = m.to_metric(
+                &ws,
+                m.post.default_id().clone(),
+                Some(format!("canonical:imports/{workspace}/export.csv")),
+                Some("2026-11-24T12:00:00.000Z".to_owned()),
+                Some("imp-0123456789abcdef0123".to_owned()),
+            );
+            items.push(codec.encode(&metric).expect("encodable metric"));
+        }
+    }
+    items
+}
+
+/// Takes the next message off the ingest queue (waiting for S3's notification) and times the worker's handler on
+/// it, as one Lambda invocation: the handler's time only, not the queue's. Panics when a record fails.
+pub async fn timed_invocation(h: &IngestHarness) -> Duration {
+    let ctx = &h.ctx;
+    let deadline_for_bench = Duration::from_secs(3600);
+    for _ in 0..60 {
+        let mut took = None;
+        let polled = h
+            .runner
+            .poll_once(Duration::from_secs(1), |event, _| {
+                let took = &mut took;
+                async move {
+                    let started = Instant::now();
+                    let answer = handler::handle(ctx, event, started + deadline_for_bench).await;
+                    *took = Some(started.elapsed());
+                    answer
+                }
+            })
+            .await
+            .expect("ingest queue");
+        assert_eq!(polled.failed, 0, "the ingest handler failed a record");
+        if let Some(took) = took {
+            return took;
+        }
+    }
+    panic!("no ingest message arrived within a minute of the upload");
+}
+
+/// Smallest, middle and largest of some runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Smallest.
+    pub min: f64,
+    /// Median (the lower middle of an even count).
+    pub median: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values`; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        Some(Spread {
+            min: *sorted.first()?,
+            median: sorted[(sorted.len() - 1) / 2],
+            max: *sorted.last()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = f.precision().unwrap_or(0);
+        write!(
+            f,
+            "{:.p$} / {:.p$} / {:.p$}",
+            self.min, self.median, self.max
+        )
+    }
+}
+
+/// The value at percentile `p` (nearest rank) of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Appends one round's results as a JSON line.
+pub fn append_record(path: &Path, record: &Value) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(file, "{record}")
+}
+
+/// Every round recorded in `path`.
+pub fn read_records(path: &Path) -> std::io::Result<Vec<Value>> {
+    let file = std::fs::File::open(path)?;
+    std::io::BufReader::new(file)
+        .lines()
+        .filter(|l| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
+        .map(|l| l.and_then(|l| serde_json::from_str(&l).map_err(std::io::Error::other)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_and_percentiles() {
+        let s = Spread::of(&[3.0, 1.0, f64::NAN, 2.0, 10.0]).unwrap();
+        assert_eq!((s.min, s.median, s.max), (1.0, 2.0, 10.0));
+        assert_eq!(format!("{s:.1}"), "1.0 / 2.0 / 10.0");
+        assert!(Spread::of(&[]).is_none());
+        let sorted = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(percentile(&sorted, 50.0), 3.0);
+        assert_eq!(percentile(&sorted, 95.0), 5.0);
+    }
+
+    #[test]
+    fn generated_exports_encode_one_item_per_row() {
+        let items = encode_export(&canonical_export(3, 50), "ws-a", &KeyCodec::default());
+        assert_eq!(items.len(), 50);
+        let keys: std::collections::HashSet<_> =
+            items.iter().map(|i| format!("{:?}", i["sk"])).collect();
+        assert_eq!(keys.len(), 50, "every row is its own item");
+    }
+}
