@@ -13,7 +13,7 @@
 //!
 //! `cargo run --release -p creatoros-tests --bin bench_ingest -- [--rows N] [--round R] [--record FILE]`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use creatoros_core::entities::ImportStatus;
@@ -136,7 +136,7 @@ async fn run(h: &IngestHarness, strategy: Strategy, bytes: &[u8], prefix: &str) 
     rows as f64 / seconds
 }
 
-fn summary(path: &PathBuf) {
+fn summary(path: &Path) {
     let records = read_records(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let column = |name: &str| -> Vec<f64> {
         records
