@@ -9,7 +9,7 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss bench-ingest load fuzz
+.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss bench-ingest bench-cost bench-worker-rss bench-init load fuzz
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
@@ -19,6 +19,8 @@ help:
 	@echo "make stack-up    start DynamoDB Local + moto; stack-down stops them"
 	@echo "make bench       parse throughput; bench-writes: write strategies; bench-rss: memory on 1 GB"
 	@echo "make bench-ingest  ingest end to end against a naive loop and the BatchWriteItem ceiling"
+	@echo "make bench-cost  DynamoDB units per row, derivation reads, upload->insight latency"
+	@echo "make bench-worker-rss  peak RSS of the ingest worker on 10 MB / 100 MB / 1 GB; bench-init: Lambda init"
 	@echo "make fuzz        cargo-fuzz each parser for FUZZ_SECONDS (default 60); test replays the corpus"
 	@echo "make load        500,000 rows in 50 concurrent uploads over 10 workspaces (restarts the stack)"
 
@@ -68,6 +70,33 @@ bench-ingest:
 	    --record .local/bench/ingest.jsonl ); \
 	done
 	target/release/bench_ingest --summary .local/bench/ingest.jsonl
+
+# DynamoDB units and requests per 1,000 rows, derivations per import, an unchanged re-derivation, derivation reads
+# by month size, and upload -> insight latency, on a freshly started stack.
+bench-cost:
+	$(STACK) down >/dev/null
+	$(STACK) up >/dev/null
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_cost
+
+# Peak RSS of the ingest worker's invocation on RSS_SIZES MB exports with batch writes absorbed by a sink, then
+# 10 MB into DynamoDB Local itself, on a freshly started stack.
+RSS_SIZES ?= 10 100 1024
+bench-worker-rss:
+	cargo build --release -q -p creatoros-tests --bin bench_rss
+	$(STACK) down >/dev/null
+	$(STACK) up >/dev/null
+	set -a; . $(STACK_ENV); set +a; \
+	for mb in $(RSS_SIZES); do target/release/bench_rss --mb $$mb --sink; done; \
+	target/release/bench_rss --mb 10
+
+# Init time of each Lambda bootstrap as the Runtime API starts it (cargo-lambda from PyPI; x86-64 only here).
+bench-init:
+	test -x .local/lambda-venv/bin/cargo-lambda || \
+	  (python3 -m venv .local/lambda-venv && .local/lambda-venv/bin/pip install -q cargo-lambda)
+	PATH=$$PWD/.local/lambda-venv/bin:$$PATH cargo lambda build --release -p creatoros-ingest -p creatoros-insights-worker
+	ls -l target/lambda/*/bootstrap
+	cargo run --release -q -p creatoros-tests --bin bench_init -- \
+	  target/lambda/creatoros-ingest/bootstrap target/lambda/creatoros-insights-worker/bootstrap --runs 20
 
 # Peak memory streaming a generated 1 GB export through the parse path.
 bench-rss:

@@ -35,6 +35,25 @@ pub fn canonical_export(file: usize, rows: usize) -> Vec<u8> {
     csv.into_bytes()
 }
 
+/// Writes a canonical export of at least `bytes` bytes to `path`, row by row (the rows of [`canonical_export`]),
+/// without holding it in memory; returns the rows written.
+pub fn write_canonical_file(path: &Path, bytes: u64) -> std::io::Result<u64> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let header = "post_id,platform,date,impressions,likes,comments,shares\n";
+    out.write_all(header.as_bytes())?;
+    let mut written = header.len() as u64;
+    let mut rows = 0u64;
+    while written < bytes {
+        let chunk = canonical_export(rows as usize / 10_000, 10_000);
+        let body = &chunk[header.len()..];
+        out.write_all(body)?;
+        written += body.len() as u64;
+        rows += 10_000;
+    }
+    out.flush()?;
+    Ok(rows)
+}
+
 /// The items the worker would write for `bytes` in `workspace`: the same parse, validation and encoding, with
 /// provenance attributes of the same size the worker stamps.
 pub fn encode_export(bytes: &[u8], workspace: &str, codec: &KeyCodec) -> Vec<Item> {
