@@ -83,7 +83,9 @@ impl Entity for Metric {
             }
         }
         let s = |v: &str| Some(AttributeValue::S(v.to_owned()));
-        let n = |v: Option<u64>| v.map(|v| AttributeValue::N(v.to_string()));
+        // itoa writes integers as `to_string` does, without the formatting machinery.
+        let n =
+            |v: Option<u64>| v.map(|v| AttributeValue::N(itoa::Buffer::new().format(v).to_owned()));
         let schema = Self::SCHEMA;
         // Room for the keys and markers the codec adds, so the map is allocated once.
         let mut item = Item::with_capacity(schema.attributes.len() + 2 * schema.indexes.len() + 2);
@@ -109,7 +111,7 @@ impl Entity for Metric {
             &mut item,
             "followersGained",
             self.followers_gained
-                .map(|v| AttributeValue::N(v.to_string())),
+                .map(|v| AttributeValue::N(itoa::Buffer::new().format(v).to_owned())),
         );
         put(&mut item, "source", self.source.as_deref().and_then(s));
         put(

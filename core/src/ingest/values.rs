@@ -161,6 +161,25 @@ pub fn parse_hours_as_seconds(cell: &str) -> Result<Option<f64>, String> {
 /// The calendar day of a date or timestamp as exports write it. Times and offsets are dropped: the day is the
 /// one printed (exports print it in the account's time zone, which is the day the creator means).
 pub fn parse_day(cell: &str) -> Result<Option<Day>, String> {
+    // The common cell, a plain ISO day, is already the stored form: validate it in place (the general path
+    // would parse it, format it back to the same text, and validate that).
+    let iso = |(i, b): (usize, u8)| {
+        if i == 4 || i == 7 {
+            b == b'-'
+        } else {
+            b.is_ascii_digit()
+        }
+    };
+    if cell.len() == 10 && cell.bytes().enumerate().all(iso) {
+        if let Ok(day) = Day::parse(cell) {
+            return Ok(Some(day));
+        }
+    }
+    day_of_any_date(cell)
+}
+
+/// A day in any of the accepted date forms.
+fn day_of_any_date(cell: &str) -> Result<Option<Day>, String> {
     let cell = cell.trim();
     if is_blank(cell) {
         return Ok(None);
@@ -461,6 +480,16 @@ mod tests {
         #[test]
         fn counts_read_the_same_with_or_without_the_shortcut(cell in "[0-9]{0,18}|[0-9 ,.+-]{0,20}") {
             proptest::prop_assert_eq!(parse_count(&cell), count_of_decimal(&cell));
+        }
+    }
+
+    proptest::proptest! {
+        /// The ISO shortcut gives the day (or the error) the general date reading gives.
+        #[test]
+        fn days_read_the_same_with_or_without_the_shortcut(
+            cell in "[0-9+]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+        ) {
+            proptest::prop_assert_eq!(parse_day(&cell), day_of_any_date(&cell));
         }
     }
 }
