@@ -174,7 +174,8 @@ impl Costs {
 
     /// Write units (table and indexes).
     pub fn write_units(&self) -> f64 {
-        self.writes().map(|(_, c)| c.units).sum()
+        // `+ 0.0`: an empty f64 sum is -0.0, which prints as "-0".
+        self.writes().map(|(_, c)| c.units).sum::<f64>() + 0.0
     }
 
     /// Read units.
@@ -183,7 +184,8 @@ impl Costs {
             .iter()
             .filter(|(op, _)| READS.contains(&op.as_str()))
             .map(|(_, c)| c.units)
-            .sum()
+            .sum::<f64>()
+            + 0.0
     }
 
     fn writes(&self) -> impl Iterator<Item = (&String, &OpCost)> {

@@ -421,3 +421,53 @@ async fn only_the_message_that_can_succeed_later_comes_back() {
     assert_eq!(h.imports("ws-bad").await[0].status, ImportStatus::Completed);
     assert_eq!(h.metrics("ws-bad").await.len(), 10);
 }
+
+/// The writer reads a chunk's stored versions while the previous chunk's writes are still landing. A key written
+/// by one chunk and again by a later one must end with the later row, even when what was stored before the run
+/// already equals that later row (a re-ingest of the same object): judged against the stale read, the later row
+/// would look unchanged and be skipped, leaving the earlier chunk's values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_repeated_in_a_later_chunk_ends_with_the_later_row() {
+    let mut h = IngestHarness::new("repeated-key").await;
+    h.ctx.settings.chunk_rows = 2;
+    let mut text = HEADER.to_owned();
+    for round in 0..20 {
+        // Each pair of chunks writes p0..p1 with `round` likes, then again with `round + 100`.
+        for likes in [round, round + 100] {
+            text.push_str(&format!("p{round}a,x,2026-10-01,10,{likes},0\n"));
+            text.push_str(&format!("p{round}b,x,2026-10-02,10,{likes},0\n"));
+        }
+    }
+    let key = "imports/ws1/repeats.csv";
+    h.upload(key, text.into_bytes()).await;
+    h.run().await;
+    let expected: Vec<(String, Option<u64>)> = (0..20u64)
+        .flat_map(|r| {
+            [
+                (format!("p{r}a"), Some(r + 100)),
+                (format!("p{r}b"), Some(r + 100)),
+            ]
+        })
+        .collect();
+    let likes = |metrics: Vec<creatoros_core::entities::Metric>| {
+        let mut got: Vec<(String, Option<u64>)> = metrics
+            .into_iter()
+            .map(|m| (m.post_id.to_string(), m.likes))
+            .collect();
+        got.sort();
+        got
+    };
+    let mut sorted = expected.clone();
+    sorted.sort();
+    assert_eq!(likes(h.metrics("ws1").await), sorted, "first run");
+    // Again, over stored items that already hold every later row.
+    h.send(&format!(
+        r#"{{"type":"reingest","bucket":"{}","key":"{key}"}}"#,
+        h.made.bucket
+    ))
+    .await;
+    h.run().await;
+    assert_eq!(likes(h.metrics("ws1").await), sorted, "re-ingest");
+    let imports = h.imports("ws1").await;
+    assert!(imports.iter().all(|i| i.status == ImportStatus::Completed));
+}
