@@ -59,7 +59,7 @@ bench-writes:
 
 # Ingest end to end against a naive PutItem loop and the BatchWriteItem ceiling: BENCH_ROUNDS rounds of
 # BENCH_ROWS rows, each on a freshly started stack, then min/median/max over the rounds.
-BENCH_ROUNDS ?= 3
+BENCH_ROUNDS ?= 8
 BENCH_ROWS ?= 10000
 bench-ingest:
 	cargo build --release -q -p creatoros-tests --bin bench_ingest

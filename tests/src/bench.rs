@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use creatoros_core::contract::{Item, KeyCodec};
+use creatoros_core::entities::Metric;
 use creatoros_core::ids::WorkspaceId;
 use creatoros_core::ingest::decode;
 use creatoros_core::ingest::reader::RowReader;
@@ -57,23 +58,30 @@ pub fn write_canonical_file(path: &Path, bytes: u64) -> std::io::Result<u64> {
 /// The items the worker would write for `bytes` in `workspace`: the same parse, validation and encoding, with
 /// provenance attributes of the same size the worker stamps.
 pub fn encode_export(bytes: &[u8], workspace: &str, codec: &KeyCodec) -> Vec<Item> {
+    export_metrics(bytes, workspace)
+        .iter()
+        .map(|m| codec.encode(m).expect("encodable metric"))
+        .collect()
+}
+
+/// The metrics of `bytes` in `workspace`, as [`encode_export`] encodes them.
+pub fn export_metrics(bytes: &[u8], workspace: &str) -> Vec<Metric> {
     let ws = WorkspaceId::parse(workspace).expect("workspace id");
     let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).expect("decodable export");
     let mut reader = RowReader::open(text).expect("export with a header");
-    let mut items = Vec::new();
+    let mut metrics = Vec::new();
     while let Some(row) = reader.next_row() {
         if let RowOutcome::Metric(m) = row.expect("readable row") {
-            let metric = m.to_metric(
+            metrics.push(m.to_metric(
                 &ws,
                 m.post.default_id().clone(),
                 Some(format!("canonical:imports/{workspace}/export.csv")),
                 Some("2026-11-24T12:00:00.000Z".to_owned()),
                 Some("imp-0123456789abcdef0123".to_owned()),
-            );
-            items.push(codec.encode(&metric).expect("encodable metric"));
+            ));
         }
     }
-    items
+    metrics
 }
 
 /// Takes the next message off the ingest queue (waiting for S3's notification) and times the worker's handler on

@@ -5,9 +5,12 @@
 //!   detect, validate, workspace lock, import record and checkpoints, newest-wins reads, batch writes, completion);
 //! - **naive**: written for this bench: download, parse, then one `PutItem` per row, in sequence;
 //! - **ceiling**: the same items built beforehand, then `BatchWriteItem` at the worker's concurrency and nothing
-//!   else.
+//!   else;
+//! - **checked**: the same metrics built beforehand, written by the worker's own newest-wins writer in chunks of
+//!   1,000 (`BatchGetItem` of the chunk's keys, then `BatchWriteItem`): what newest-wins costs on this server,
+//!   which splits the distance between pipeline and ceiling into the check and everything else.
 //!
-//! The order of the three rotates with `--round` (DynamoDB Local slows as it fills, so no strategy always goes
+//! The order of the four rotates with `--round` (DynamoDB Local slows as it fills, so no strategy always goes
 //! last). `--record FILE` appends the round as a JSON line; `--summary FILE` prints min/median/max over the
 //! recorded rounds. `make bench-ingest` runs several rounds, each on a freshly started stack.
 //!
@@ -18,30 +21,39 @@ use std::time::Instant;
 
 use creatoros_core::entities::ImportStatus;
 use creatoros_core::repo::TableRepo;
+use creatoros_ingest::writer::{MetricWriter, WriteMode};
 use creatoros_tests::bench::{
-    append_record, canonical_export, encode_export, read_records, timed_invocation, Spread,
+    append_record, canonical_export, encode_export, export_metrics, read_records, timed_invocation,
+    Spread,
 };
 use creatoros_tests::ingest::IngestHarness;
 use serde_json::{json, Value};
 
 /// Rows each strategy writes, untimed, before the measured rounds.
-const WARM_UP_ROWS: usize = 2_000;
+const WARM_UP_ROWS: usize = 3_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strategy {
     Pipeline,
     Naive,
     Ceiling,
+    Checked,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 3] = [Strategy::Ceiling, Strategy::Naive, Strategy::Pipeline];
+    const ALL: [Strategy; 4] = [
+        Strategy::Ceiling,
+        Strategy::Naive,
+        Strategy::Pipeline,
+        Strategy::Checked,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Strategy::Pipeline => "pipeline",
             Strategy::Naive => "naive",
             Strategy::Ceiling => "ceiling",
+            Strategy::Checked => "checked",
         }
     }
 
@@ -88,6 +100,17 @@ async fn run(h: &IngestHarness, strategy: Strategy, bytes: &[u8], prefix: &str) 
             let items = encode_export(bytes, &ws, repo.codec());
             let started = Instant::now();
             let written = repo.batch().put_items(items).await.into_result().unwrap();
+            assert_eq!(written, rows);
+            started.elapsed().as_secs_f64()
+        }
+        Strategy::Checked => {
+            let metrics = export_metrics(bytes, &ws);
+            let writer = MetricWriter::new(repo, WriteMode::Batch, 32);
+            let started = Instant::now();
+            let mut written = 0;
+            for chunk in metrics.chunks(1000) {
+                written += writer.write(chunk).await.unwrap().written;
+            }
             assert_eq!(written, rows);
             started.elapsed().as_secs_f64()
         }
@@ -160,8 +183,15 @@ fn summary(path: &Path) {
         ),
         ("naive", "naive: one PutItem per row in sequence, rows/s", 0),
         ("pipeline", "pipeline: the ingest worker, rows/s", 0),
+        (
+            "checked",
+            "checked: newest-wins writer on pre-built metrics, rows/s",
+            0,
+        ),
         ("pipeline_vs_ceiling", "pipeline / ceiling (same round)", 2),
         ("pipeline_vs_naive", "pipeline / naive (same round)", 2),
+        ("checked_vs_ceiling", "checked / ceiling (same round)", 2),
+        ("pipeline_vs_checked", "pipeline / checked (same round)", 2),
     ] {
         if let Some(s) = Spread::of(&column(name)) {
             println!("  {label:<56} {s:.precision$}");
@@ -198,17 +228,21 @@ async fn main() {
         record[strategy.name()] = json!(rate);
     }
     let rate = |s: Strategy| record[s.name()].as_f64().unwrap_or(f64::NAN);
-    let (pipeline, ceiling, naive) = (
+    let (pipeline, ceiling, naive, checked) = (
         rate(Strategy::Pipeline),
         rate(Strategy::Ceiling),
         rate(Strategy::Naive),
+        rate(Strategy::Checked),
     );
     record["pipeline_vs_ceiling"] = json!(pipeline / ceiling);
     record["pipeline_vs_naive"] = json!(pipeline / naive);
+    record["checked_vs_ceiling"] = json!(checked / ceiling);
+    record["pipeline_vs_checked"] = json!(pipeline / checked);
     println!(
-        "  pipeline / ceiling {:.2}, pipeline / naive {:.1}",
+        "  pipeline / ceiling {:.2}, pipeline / naive {:.1}, checked / ceiling {:.2}",
         pipeline / ceiling,
-        pipeline / naive
+        pipeline / naive,
+        checked / ceiling
     );
     if let Some(path) = &args.record {
         append_record(path, &record).expect("record the round");
