@@ -48,9 +48,9 @@ demo:
 	cargo run -q -p creatoros-infra --bin creatoros -- demo
 	@echo "(the local stack is still up for a look around: . $(STACK_ENV); make stack-down stops it)"
 
-# Parse-path throughput against a raw csv read of the same bytes (criterion).
+# Parse-path throughput against a raw csv read of the same bytes, and the insight rules by month size (criterion).
 bench:
-	cargo bench -p creatoros-core --bench ingest_parse
+	cargo bench -p creatoros-core --bench ingest_parse --bench derive
 
 # Metric write strategies against DynamoDB Local, one process, same data.
 bench-writes:
