@@ -76,12 +76,16 @@ fn parse_only(bytes: &[u8]) -> usize {
     rows
 }
 
-fn pipeline(bytes: &[u8], codec: &KeyCodec, ws: &WorkspaceId) -> usize {
+/// The whole path: every valid row of `bytes` as the item `BatchWriteItem` would send.
+fn items<'a>(
+    bytes: &[u8],
+    codec: &'a KeyCodec,
+    ws: &'a WorkspaceId,
+) -> impl Iterator<Item = Item> + 'a {
     let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).unwrap();
     let mut reader = RowReader::open(text).unwrap();
-    let mut items = 0;
-    while let Some(row) = reader.next_row() {
-        if let RowOutcome::Metric(m) = row.unwrap() {
+    std::iter::from_fn(move || reader.next_row()).filter_map(move |row| match row.unwrap() {
+        RowOutcome::Metric(m) => {
             let metric = m.to_metric(
                 ws,
                 m.post.default_id().clone(),
@@ -89,31 +93,18 @@ fn pipeline(bytes: &[u8], codec: &KeyCodec, ws: &WorkspaceId) -> usize {
                 None,
                 None,
             );
-            items += codec.encode(&metric).unwrap().len();
+            Some(codec.encode(&metric).unwrap())
         }
-    }
-    items
+        _ => None,
+    })
+}
+
+fn pipeline(bytes: &[u8], codec: &KeyCodec, ws: &WorkspaceId) -> usize {
+    items(bytes, codec, ws).map(|item| item.len()).sum()
 }
 
 /// What any encoder that hands the SDK an owned item pays whatever it does: one representative metric item
 /// (every attribute, keys, markers) cloned once per row, which allocates every name and value afresh.
-fn first_item(bytes: &[u8], codec: &KeyCodec, ws: &WorkspaceId) -> Item {
-    let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).unwrap();
-    let mut reader = RowReader::open(text).unwrap();
-    loop {
-        if let RowOutcome::Metric(m) = reader.next_row().unwrap().unwrap() {
-            let metric = m.to_metric(
-                ws,
-                m.post.default_id().clone(),
-                Some("bench".into()),
-                None,
-                None,
-            );
-            return codec.encode(&metric).unwrap();
-        }
-    }
-}
-
 fn sdk_item_floor(rows: usize, item: &Item) -> usize {
     let mut n = 0;
     for _ in 0..rows {
@@ -138,7 +129,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function("decode+detect+parse+validate+encode", |b| {
             b.iter(|| black_box(pipeline(black_box(&bytes), &codec, &ws)))
         });
-        let item = first_item(&bytes, &codec, &ws);
+        let item = items(&bytes, &codec, &ws).next().unwrap();
         group.bench_function("SDK item clone only (encode floor)", |b| {
             b.iter(|| black_box(sdk_item_floor(ROWS, &item)))
         });

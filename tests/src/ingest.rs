@@ -195,8 +195,8 @@ impl IngestHarness {
         assert!(outcome.is_complete(), "{:?}", outcome.error);
     }
 
-    /// The text of an object in the imports bucket.
-    pub async fn object_text(&self, key: &str) -> String {
+    /// The bytes of an object in the imports bucket.
+    pub async fn object_bytes(&self, key: &str) -> Vec<u8> {
         let out = self
             .stack
             .s3()
@@ -205,7 +205,12 @@ impl IngestHarness {
             .key(key)
             .send()
             .await
-            .unwrap();
-        String::from_utf8(out.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
+            .unwrap_or_else(|e| panic!("download {key}: {e:?}"));
+        out.body.collect().await.unwrap().into_bytes().to_vec()
+    }
+
+    /// The text of an object in the imports bucket.
+    pub async fn object_text(&self, key: &str) -> String {
+        String::from_utf8(self.object_bytes(key).await).unwrap()
     }
 }

@@ -303,8 +303,14 @@ fn index_of(schema: &EntitySchema, index: IndexName) -> Result<&IndexSchema, Con
     })
 }
 
+/// `$<entity>_<version>`, in a string with room for the composites that follow.
 fn sort_prefix(schema: &EntitySchema) -> String {
-    format!("${}_{}", schema.name, schema.version)
+    let mut key = String::with_capacity(KEY_CAPACITY);
+    key.push('$');
+    key.push_str(schema.name);
+    key.push('_');
+    key.push_str(schema.version);
+    key
 }
 
 /// Room for a key of typical composites, so assembling one rarely reallocates.
@@ -328,11 +334,7 @@ fn sort_key<'a>(
     index: &IndexSchema,
     lookup: impl Fn(&str) -> Result<Cow<'a, str>, ContractError>,
 ) -> Result<String, ContractError> {
-    let mut key = String::with_capacity(KEY_CAPACITY);
-    key.push('$');
-    key.push_str(schema.name);
-    key.push('_');
-    key.push_str(schema.version);
+    let mut key = sort_prefix(schema);
     for name in index.sk {
         push_pair(&mut key, name, &lookup(name)?);
     }

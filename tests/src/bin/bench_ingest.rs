@@ -117,19 +117,9 @@ async fn run(h: &IngestHarness, strategy: Strategy, bytes: &[u8], prefix: &str) 
         Strategy::Naive => {
             // Outside the notification prefix: only this baseline reads it.
             let key = format!("bench/{ws}.csv");
-            let key = key.as_str();
-            h.upload(key, bytes.to_vec()).await;
+            h.upload(&key, bytes.to_vec()).await;
             let started = Instant::now();
-            let object = h
-                .stack
-                .s3()
-                .get_object()
-                .bucket(&h.made.bucket)
-                .key(key)
-                .send()
-                .await
-                .unwrap();
-            let body = object.body.collect().await.unwrap().into_bytes();
+            let body = h.object_bytes(&key).await;
             let client = h.stack.dynamodb();
             for item in encode_export(&body, &ws, repo.codec()) {
                 client
