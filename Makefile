@@ -50,7 +50,7 @@ demo:
 
 # Parse-path throughput against a raw csv read of the same bytes, and the insight rules by month size (criterion).
 bench:
-	cargo bench -p creatoros-core --bench ingest_parse --bench derive
+	cargo bench -p creatoros-formats --bench parse && cargo bench -p creatoros-core --bench ingest_items --bench derive
 
 # Metric write strategies against DynamoDB Local, one process, same data.
 bench-writes:

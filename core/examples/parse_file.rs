@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use creatoros_core::contract::KeyCodec;
 use creatoros_core::ids::WorkspaceId;
-use creatoros_core::ingest::decode;
-use creatoros_core::ingest::reader::RowReader;
-use creatoros_core::ingest::rows::RowOutcome;
+use creatoros_formats::decode;
+use creatoros_formats::reader::RowReader;
+use creatoros_formats::rows::RowOutcome;
 
 fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     let mut out = BufWriter::new(std::fs::File::create(path)?);
@@ -65,7 +65,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(row) = reader.next_row() {
         match row? {
             RowOutcome::Metric(m) => {
-                let metric = m.to_metric(
+                let metric = creatoros_core::ingest::items::metric_of(
+                    &m,
                     &ws,
                     m.post.default_id().clone(),
                     Some("bench".into()),

@@ -1,9 +1,11 @@
 //! CreatorOS pipeline core: the domain shared by the ingest and insights workers.
 //!
-//! - [`ids`]: validated ids and calendar values, the only things allowed inside keys;
+//! - [`ids`]: validated ids, calendar values and platforms, the only things allowed inside keys (the
+//!   `creatoros-ids` crate, re-exported);
 //! - [`contract`]: the ElectroDB 3.x table contract (schemas, the one key codec);
 //! - [`entities`]: typed profile, plan, post, variant, draft, metric, insight, task and import;
-//! - [`ingest`]: object keys, decoding, format detection, row validation and rejects, with no AWS in sight;
+//! - [`ingest`]: object keys, import ids and the items a row becomes (the readers themselves are the
+//!   `creatoros-formats` crate);
 //! - [`insights`]: the rule catalogue from a month's metrics to insights and tasks, pure;
 //! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
 //!   queries, batch writes that survive partial failure);
@@ -21,9 +23,10 @@ pub mod config;
 pub mod contract;
 pub mod entities;
 pub mod errors;
-pub mod ids;
 pub mod ingest;
 pub mod insights;
 pub mod repo;
 pub mod retry;
 pub mod triggers;
+
+pub use creatoros_ids as ids;

@@ -16,15 +16,15 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::sqs::SqsEvent;
 use creatoros_core::contract::KeyCodec;
 use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::ingest::decode::{self, Decoding};
-use creatoros_core::ingest::formats::format_by_name;
 use creatoros_core::ingest::import_id::import_id;
 use creatoros_core::ingest::object_key::{decode_notification_key, workspace_of, KeyError};
-use creatoros_core::ingest::reader::{Position, RowReader, DELIMITERS};
-use creatoros_core::ingest::rejects::RejectsWriter;
-use creatoros_core::ingest::rows::RowOutcome;
-use creatoros_core::ingest::FileError;
 use creatoros_core::triggers::{is_trigger, touched};
+use creatoros_formats::decode::{self, Decoding};
+use creatoros_formats::formats::format_by_name;
+use creatoros_formats::reader::{Position, RowReader, DELIMITERS};
+use creatoros_formats::rejects::RejectsWriter;
+use creatoros_formats::rows::RowOutcome;
+use creatoros_formats::FileError;
 use creatoros_ingest::linker::Linker;
 use creatoros_ingest::message::{self, Command as IngestCommand, CommandBody};
 use creatoros_insights_worker::handler::{rederive_body, Command as InsightsCommand, Rederive};
@@ -134,7 +134,8 @@ fn check_rows(rows: &[RowRead], start: Position, header: &[String], format: &str
             RowOutcome::Metric(m) => {
                 let (post_id, _) = linker.resolve(&m.post);
                 assert_eq!(&post_id, m.post.default_id());
-                let metric = m.to_metric(
+                let metric = creatoros_core::ingest::items::metric_of(
+                    m,
                     &workspace,
                     post_id,
                     Some(format.to_owned()),

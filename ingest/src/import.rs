@@ -15,17 +15,17 @@ use std::time::Instant;
 use aws_sdk_sqs::error::DisplayErrorContext;
 
 use creatoros_core::entities::{Checkpoint, Import, ImportStatus, Metric, RowError};
+use creatoros_core::ids::timestamp::iso_millis;
 use creatoros_core::ids::{ItemId, Month, WorkspaceId};
-use creatoros_core::ingest::decode::{self, Decoding};
-use creatoros_core::ingest::formats::{format_by_name, FormatSpec};
 use creatoros_core::ingest::import_id::import_id;
 use creatoros_core::ingest::object_key::workspace_of;
-use creatoros_core::ingest::reader::{Position, RowReader};
-use creatoros_core::ingest::rejects::RejectsWriter;
-use creatoros_core::ingest::rows::{MetricRow, RowOutcome};
-use creatoros_core::ingest::values::iso_millis;
-use creatoros_core::ingest::FileError;
 use creatoros_core::repo::{Created, RepoError};
+use creatoros_formats::decode::{self, Decoding};
+use creatoros_formats::formats::{format_by_name, FormatSpec};
+use creatoros_formats::reader::{Position, RowReader};
+use creatoros_formats::rejects::RejectsWriter;
+use creatoros_formats::rows::{MetricRow, RowOutcome};
+use creatoros_formats::FileError;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -657,7 +657,8 @@ fn checkpoint(
 
 fn to_metric(linker: &Linker, record: &Import, row: &MetricRow, source_time: &str) -> Metric {
     let (post_id, _planned) = linker.resolve(&row.post);
-    row.to_metric(
+    creatoros_core::ingest::items::metric_of(
+        row,
         &record.workspace_id,
         post_id,
         record.format.clone(),

@@ -7,9 +7,9 @@ use creatoros_core::contract::schema::VARIANT;
 use creatoros_core::contract::IndexName;
 use creatoros_core::entities::Variant;
 use creatoros_core::ids::{ItemId, WorkspaceId};
-use creatoros_core::ingest::native::{native_key, NativeKey};
-use creatoros_core::ingest::rows::PostRef;
 use creatoros_core::repo::{RepoError, TableRepo};
+use creatoros_formats::native::{native_key, NativeKey};
+use creatoros_formats::rows::PostRef;
 
 /// Native post → planned post, for one workspace.
 #[derive(Debug, Clone, Default)]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use creatoros_core::entities::Lock;
+use creatoros_core::ids::timestamp::iso_millis;
 use creatoros_core::ids::WorkspaceId;
-use creatoros_core::ingest::values::iso_millis;
 use creatoros_core::repo::{Condition, RepoError, TableRepo};
 use time::OffsetDateTime;
 use tracing::warn;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use creatoros_core::contract::{Item, KeyCodec};
 use creatoros_core::entities::Metric;
 use creatoros_core::ids::WorkspaceId;
-use creatoros_core::ingest::decode;
-use creatoros_core::ingest::reader::RowReader;
-use creatoros_core::ingest::rows::RowOutcome;
+use creatoros_formats::decode;
+use creatoros_formats::reader::RowReader;
+use creatoros_formats::rows::RowOutcome;
 use creatoros_ingest::handler;
 use serde_json::Value;
 
@@ -72,7 +72,8 @@ pub fn export_metrics(bytes: &[u8], workspace: &str) -> Vec<Metric> {
     let mut metrics = Vec::new();
     while let Some(row) = reader.next_row() {
         if let RowOutcome::Metric(m) = row.expect("readable row") {
-            metrics.push(m.to_metric(
+            metrics.push(creatoros_core::ingest::items::metric_of(
+                &m,
                 &ws,
                 m.post.default_id().clone(),
                 Some(format!("canonical:imports/{workspace}/export.csv")),

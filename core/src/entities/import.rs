@@ -6,6 +6,8 @@ use serde_with::skip_serializing_none;
 use crate::contract::{schema, ContractError, Entity, EntitySchema};
 use crate::ids::{ItemId, Month, WorkspaceId};
 
+pub use creatoros_formats::RowError;
+
 /// Where an import stands. `processing` leads to one of the three final states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -25,19 +27,6 @@ impl ImportStatus {
     pub fn is_final(self) -> bool {
         !matches!(self, ImportStatus::Processing)
     }
-}
-
-/// A rejected row, located for a person to fix it.
-#[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RowError {
-    /// 1-based physical line of the row in the file.
-    pub line: u64,
-    /// Header name of the offending column, if one cell is to blame.
-    pub column: Option<String>,
-    /// Why the row was refused.
-    pub reason: String,
 }
 
 /// Where a long import stopped: a continuation (or a worker taking over after a crash) reads on from here.

@@ -1,7 +1,7 @@
 //! Deterministic import ids: the same object (bucket, key, and version or ETag) always gets the same id, so
 //! duplicate notifications find the import already done, and a changed object is a new import.
 
-use super::native::short_hash;
+use crate::ids::short_hash;
 use crate::ids::ItemId;
 
 /// The import id of an object version: `imp-` and 16 hex characters of SHA-256 over its identity.

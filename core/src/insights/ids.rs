@@ -1,8 +1,8 @@
 //! Deterministic ids for insights and tasks: kind, subject and month, so a re-derivation finds its own items and a
 //! user's task keeps its identity across derivations.
 
+use crate::ids::short_hash;
 use crate::ids::ItemId;
-use crate::ingest::native::short_hash;
 
 /// `<kind>-<subject>-<month>` with anything outside `[A-Za-z0-9_-]` replaced by `-`; ids that would exceed 128
 /// characters keep a readable head and end in a hash of the whole.

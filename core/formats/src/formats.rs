@@ -4,7 +4,7 @@
 //! maps columns to [`Field`]s and the row builder interprets fields the same way for every format.
 //! Sources of the headers (real exports and exporters' own code) are listed in `core/src/ingest/FORMATS.md`.
 
-use crate::entities::Platform;
+use creatoros_ids::Platform;
 
 /// What a column means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,7 +129,7 @@ pub static CANONICAL: FormatSpec = FormatSpec {
 pub static X_TWEET_ACTIVITY: FormatSpec = FormatSpec {
     name: "x-tweet-activity",
     description: "X (Twitter) tweet activity export",
-    platform: Some(crate::entities::Platform::X),
+    platform: Some(creatoros_ids::Platform::X),
     columns: &[
         col(NativeId, &["tweet id", "ツイートid"]),
         col(Link, &["tweet permalink", "ツイートの固定リンク"]),
@@ -153,7 +153,7 @@ pub static X_TWEET_ACTIVITY: FormatSpec = FormatSpec {
 pub static X_CONTENT: FormatSpec = FormatSpec {
     name: "x-content",
     description: "X account analytics content export",
-    platform: Some(crate::entities::Platform::X),
+    platform: Some(creatoros_ids::Platform::X),
     columns: &[
         col(
             NativeId,
@@ -283,7 +283,7 @@ pub static X_CONTENT: FormatSpec = FormatSpec {
 pub static LINKEDIN_POSTS: FormatSpec = FormatSpec {
     name: "linkedin-posts",
     description: "LinkedIn post analytics (Page content export, All posts)",
-    platform: Some(crate::entities::Platform::Linkedin),
+    platform: Some(creatoros_ids::Platform::Linkedin),
     columns: &[
         col(Title, &["post title", "update title"]),
         col(Link, &["post link", "update link"]),
@@ -313,7 +313,7 @@ pub static LINKEDIN_POSTS: FormatSpec = FormatSpec {
 pub static YOUTUBE_STUDIO: FormatSpec = FormatSpec {
     name: "youtube-studio",
     description: "YouTube Studio table data export",
-    platform: Some(crate::entities::Platform::Youtube),
+    platform: Some(creatoros_ids::Platform::Youtube),
     columns: &[
         col(NativeId, &["content", "video"]),
         col(Title, &["video title"]),
@@ -337,7 +337,7 @@ pub static YOUTUBE_STUDIO: FormatSpec = FormatSpec {
 pub static REDNOTE_NOTES: FormatSpec = FormatSpec {
     name: "rednote-notes",
     description: "Rednote (Xiaohongshu) note data export",
-    platform: Some(crate::entities::Platform::Rednote),
+    platform: Some(creatoros_ids::Platform::Rednote),
     columns: &[
         col(Title, &["笔记标题", "标题"]),
         col(Date, &["首次发布时间", "发布时间"]),

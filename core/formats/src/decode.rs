@@ -11,8 +11,8 @@ use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::bufread::MultiGzDecoder;
 
-use super::reader::find_header;
-use super::FileError;
+use crate::reader::find_header;
+use crate::FileError;
 
 /// How much of the start of a file is examined to choose a character set.
 pub const SNIFF_BYTES: usize = 64 * 1024;

@@ -11,10 +11,10 @@ use std::rc::Rc;
 
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::decode::{read_prefix, SNIFF_BYTES};
-use super::formats::{detect, normalise_header, ColumnMap, FormatSpec, HeaderProblem, FORMATS};
-use super::rows::{build_row, RowOutcome};
-use super::FileError;
+use crate::decode::{read_prefix, SNIFF_BYTES};
+use crate::formats::{detect, normalise_header, ColumnMap, FormatSpec, HeaderProblem, FORMATS};
+use crate::rows::{build_row, RowOutcome};
+use crate::FileError;
 
 /// Lines examined for a header row (exports put titles and notes above it).
 pub const HEADER_SEARCH_LINES: usize = 10;
@@ -190,7 +190,7 @@ impl<R: Read> std::fmt::Debug for RowReader<R> {
     }
 }
 
-impl<R: Read> RowReader<super::decode::Prefixed<R>> {
+impl<R: Read> RowReader<crate::decode::Prefixed<R>> {
     /// Detects the format of `text` (decoded UTF-8) and positions the reader on the first data row.
     pub fn open(text: R) -> Result<Self, FileError> {
         let (prefix, rest) = read_prefix(text, SNIFF_BYTES)?;

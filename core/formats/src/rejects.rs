@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::rows::RejectedRow;
+use crate::rows::RejectedRow;
 
 /// Writes rejected rows as CSV.
 #[derive(Debug)]
@@ -64,7 +64,7 @@ impl<W: Write> RejectsWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entities::RowError;
+    use crate::RowError;
 
     #[test]
     fn formulas_are_neutralised_and_errors_located() {

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use time::macros::format_description;
 use time::{Date, Month as TimeMonth, PrimitiveDateTime};
 
-use crate::ids::Day;
+use creatoros_ids::Day;
 
 /// A cell quoted for an error message, cut to 40 characters so a huge cell cannot flood a report.
 pub fn show(cell: &str) -> String {
@@ -293,22 +293,6 @@ fn month_from_name(word: &str) -> Option<TimeMonth> {
         .flatten()
 }
 
-/// An ISO-8601 timestamp in the fixed shape `YYYY-MM-DDTHH:MM:SS.mmmZ` (JavaScript's `toISOString`), so that
-/// comparing two of them as strings compares the instants.
-pub fn iso_millis(at: time::OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    )
-}
-
 /// A timestamp with time of day, for ids derived from "title + publish time" (Rednote): normalised to
 /// `YYYY-MM-DD HH:MM` so two exports of the same note agree.
 pub fn normalise_timestamp(cell: &str) -> Option<String> {
@@ -465,14 +449,6 @@ mod tests {
             normalise_timestamp("2026-07-14").as_deref(),
             Some("2026-07-14 00:00")
         );
-    }
-
-    #[test]
-    fn iso_millis_sorts_like_time() {
-        let a = iso_millis(time::macros::datetime!(2026-01-02 03:04:05.678 UTC));
-        assert_eq!(a, "2026-01-02T03:04:05.678Z");
-        let b = iso_millis(time::macros::datetime!(2026-01-02 03:04:05.678 +02:00));
-        assert!(b < a);
     }
 
     proptest::proptest! {

@@ -4,6 +4,26 @@
 //! vectors). A composite that could carry `#`, `$` or free text could therefore forge a neighbouring key segment,
 //! so every value the pipeline puts into a key is one of the types here, and each type can only be built by a
 //! parser that rejects such values with an [`InvalidValue`] naming the field, the value and the rule.
+//!
+//! The crate has no AWS dependency: the format readers, the rules and the table contract all build on it.
+//! [`Platform`] (the closed set of platforms) and [`timestamp`] (the one timestamp shape the table stores) live
+//! here for the same reason.
+
+#![deny(clippy::all)]
+#![warn(missing_docs)]
+
+mod platform;
+pub mod timestamp;
+
+pub use platform::Platform;
+
+/// 16 hex characters of SHA-256 over `text`: the stable part of every derived id (Rednote notes, imports,
+/// insights), the same on every run and machine.
+pub fn short_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    hex::encode(&digest[..8])
+}
 
 use std::fmt;
 

@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use creatoros_core::ingest::decode;
-use creatoros_core::ingest::reader::RowReader;
-use creatoros_core::ingest::rows::{PostRef, RowOutcome};
+use creatoros_formats::decode;
+use creatoros_formats::reader::RowReader;
+use creatoros_formats::rows::{PostRef, RowOutcome};
 
 fn fixtures(corpus: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
+        .join("../../tests/fixtures")
         .join(corpus)
 }
 

@@ -5,10 +5,8 @@
 //! planned post whichever form either side used. Unplanned posts get a deterministic id derived from the native
 //! one: `x-<tweet id>`, `yt-<video id>`, `li-<activity|share|ugcpost>-<number>`, `rn-<16 hex of SHA-256>`.
 
-use sha2::{Digest, Sha256};
-
-use crate::entities::Platform;
-use crate::ids::ItemId;
+use creatoros_ids::Platform;
+use creatoros_ids::{short_hash, ItemId};
 
 /// A post as the platform knows it: the normalised key used for linking and deriving ids.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,12 +29,6 @@ impl NativeKey {
         };
         ItemId::parse(id).expect("normalised native keys only hold id characters or are hashed")
     }
-}
-
-/// 16 hex characters of SHA-256: stable across runs and machines.
-pub fn short_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    hex::encode(&digest[..8])
 }
 
 /// The native key in `text` (an id, a URN or a link), if it holds one for `platform`.
@@ -125,7 +117,7 @@ fn rednote_title(text: &str) -> Option<String> {
 /// derived id; the title alone is the link key (see [`native_key`]).
 pub fn rednote_identity(title: &str, published: &str, kind: &str) -> Option<(NativeKey, ItemId)> {
     let key = native_key(Platform::Rednote, title)?;
-    let at = super::values::normalise_timestamp(published)?;
+    let at = crate::values::normalise_timestamp(published)?;
     let id = ItemId::parse(format!(
         "rn-{}",
         short_hash(&format!("{}\u{1f}{at}\u{1f}{}", key.key, kind.trim()))

@@ -3,10 +3,10 @@
 
 use std::io::Cursor;
 
-use creatoros_core::ingest::decode;
-use creatoros_core::ingest::formats::CANONICAL;
-use creatoros_core::ingest::reader::RowReader;
-use creatoros_core::ingest::rows::{PostRef, RowOutcome};
+use creatoros_formats::decode;
+use creatoros_formats::formats::CANONICAL;
+use creatoros_formats::reader::RowReader;
+use creatoros_formats::rows::{PostRef, RowOutcome};
 use proptest::prelude::*;
 
 /// Reads everything; returns (metrics, rejected, file error?).

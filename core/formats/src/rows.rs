@@ -5,15 +5,16 @@
 
 use csv::ByteRecord;
 
-use super::formats::{ColumnMap, Field, FormatSpec, Identity};
-use super::native::{native_key, rednote_identity, NativeKey};
-use super::reader::field;
-use super::values::{
+use crate::formats::{ColumnMap, Field, FormatSpec, Identity};
+use crate::native::{native_key, rednote_identity, NativeKey};
+use crate::reader::field;
+use crate::values::{
     parse_count, parse_day, parse_decimal, parse_duration_seconds, parse_hours_as_seconds,
     parse_signed, show,
 };
-use crate::entities::{Metric, Platform, RowError};
-use crate::ids::{Day, ItemId, WorkspaceId};
+use crate::RowError;
+use creatoros_ids::Platform;
+use creatoros_ids::{Day, ItemId};
 
 /// The numbers of one row (all optional: exports leave cells empty).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,39 +66,6 @@ pub struct MetricRow {
     pub date: Day,
     /// The numbers.
     pub counts: Counts,
-}
-
-impl MetricRow {
-    /// The metric item this row becomes, stored under `post_id` (the linked planned post or the derived id).
-    pub fn to_metric(
-        &self,
-        workspace: &WorkspaceId,
-        post_id: ItemId,
-        source: Option<String>,
-        captured_at: Option<String>,
-        import_id: Option<String>,
-    ) -> Metric {
-        let c = &self.counts;
-        Metric {
-            workspace_id: workspace.clone(),
-            post_id,
-            platform: self.platform,
-            date: self.date.clone(),
-            month: self.date.month(),
-            impressions: c.impressions,
-            likes: c.likes,
-            comments: c.comments,
-            shares: c.shares,
-            saves: c.saves,
-            clicks: c.clicks,
-            views: c.views,
-            watch_time_seconds: c.watch_time_seconds,
-            followers_gained: c.followers_gained,
-            source,
-            captured_at,
-            import_id,
-        }
-    }
 }
 
 impl PostRef {

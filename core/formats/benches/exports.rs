@@ -1,0 +1,41 @@
+//! Generated exports the benches share: the same bytes for the parse path (`creatoros-formats`) and the item
+//! path (`creatoros-core`), so their figures line up.
+
+pub const ROWS: usize = 100_000;
+
+/// A canonical export of `ROWS` rows, every column filled.
+pub fn canonical() -> Vec<u8> {
+    let mut s = String::from("post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained\n");
+    for i in 0..ROWS {
+        s.push_str(&format!(
+            "post-{},{},2026-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
+            i % 5000,
+            ["x", "linkedin", "youtube", "rednote"][i % 4],
+            i % 12 + 1,
+            i % 28 + 1,
+            1000 + i,
+            i % 500,
+            i % 50,
+            i % 20,
+            i % 30,
+            i % 70,
+            i % 9000,
+            i % 600,
+            i as i64 % 11 - 5
+        ));
+    }
+    s.into_bytes()
+}
+
+/// A legacy X export: every value quoted, counts as floats, many unused columns, like the real files.
+pub fn x_legacy() -> Vec<u8> {
+    let mut s = String::from("\"Tweet id\",\"Tweet permalink\",\"Tweet text\",\"time\",\"impressions\",\"engagements\",\"engagement rate\",\"retweets\",\"replies\",\"likes\",\"user profile clicks\",\"url clicks\",\"hashtag clicks\",\"detail expands\",\"permalink clicks\",\"app opens\",\"app installs\",\"follows\",\"email tweet\",\"dial phone\",\"media views\",\"media engagements\"\n");
+    for i in 0..ROWS {
+        let id = 1_465_712_230_054_432_768u64 + i as u64;
+        s.push_str(&format!(
+            "\"{id}\",\"https://twitter.com/acme/status/{id}\",\"Shipping day {i}, with a link https://t.co/x and #tags\",\"2021-11-{:02} 16:00 +0000\",\"{}.0\",\"5.0\",\"0.0028\",\"{}.0\",\"{}.0\",\"{}.0\",\"0.0\",\"{}.0\",\"0.0\",\"3.0\",\"0.0\",\"0\",\"0\",\"{}\",\"0\",\"0\",\"{}\",\"0\"\n",
+            i % 28 + 1, 1777 + i, i % 9, i % 4, i % 40, i % 12, i % 3, i % 100
+        ));
+    }
+    s.into_bytes()
+}
