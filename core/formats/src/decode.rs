@@ -1,5 +1,6 @@
-//! From the object's bytes to UTF-8 text, streaming: gzip (by magic bytes; a `.gz` name or gzip encoding that is
-//! not gzip is an error), then the character set.
+//! From the object's bytes to what they hold, by content, never by name: gzip (by magic bytes; a `.gz` name or
+//! gzip encoding that is not gzip is an error), then a zip container (zip archives and `.xlsx` workbooks), an OLE
+//! compound file (`.xls` workbooks, password-protected `.xlsx`), or text in some character set, streamed.
 //!
 //! UTF-16 with a byte-order mark and UTF-8 (with or without one) are read as such. A file whose first 64 KiB are
 //! not UTF-8 is a legacy spreadsheet save: GB18030 when that makes a Rednote header appear, Windows-1252 (a
@@ -52,8 +53,87 @@ impl Decoding {
 /// A readable text stream.
 pub type Text = Box<dyn Read + Send>;
 
-/// Opens `raw` (the object's bytes) as UTF-8 text. `gzip_expected` is set when the key ends in `.gz` or the object
-/// says `Content-Encoding: gzip`.
+/// What an object holds.
+pub enum Content {
+    /// Text, decoded to UTF-8 as it is read.
+    Text(Text, Decoding),
+    /// A zip container (a zip archive or an `.xlsx` workbook), read whole; `gzip` when it came gzip-compressed.
+    Zip {
+        /// Its bytes.
+        bytes: Vec<u8>,
+        /// It came inside gzip.
+        gzip: bool,
+    },
+    /// An OLE compound file (an `.xls` workbook, or a password-protected `.xlsx`), read whole.
+    Compound {
+        /// Its bytes.
+        bytes: Vec<u8>,
+        /// It came inside gzip.
+        gzip: bool,
+    },
+}
+
+impl std::fmt::Debug for Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Content::Text(_, d) => write!(f, "Text({d:?})"),
+            Content::Zip { bytes, .. } => write!(f, "Zip({} bytes)", bytes.len()),
+            Content::Compound { bytes, .. } => write!(f, "Compound({} bytes)", bytes.len()),
+        }
+    }
+}
+
+/// The magic bytes of a zip's first entry, and of an empty zip (its end record alone).
+const ZIP_MAGIC: [&[u8]; 2] = [b"PK\x03\x04", b"PK\x05\x06"];
+/// The magic bytes of an OLE compound file.
+const COMPOUND_MAGIC: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/// Opens `raw` (the object's bytes): containers are read whole, up to `max_container_bytes` (a larger one is an
+/// error); text is streamed. `gzip_expected` is set when the key ends in `.gz` or the object says
+/// `Content-Encoding: gzip`.
+pub fn open_content<R: Read + Send + 'static>(
+    raw: R,
+    gzip_expected: bool,
+    max_container_bytes: u64,
+) -> Result<Content, FileError> {
+    let mut raw = BufReader::with_capacity(64 * 1024, raw);
+    let magic = peek(&mut raw, 4)?;
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    if gzip_expected && !gzip {
+        return Err(FileError::NotGzip);
+    }
+    let bytes: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let (prefix, rest) = read_prefix(bytes, SNIFF_BYTES)?;
+    let zip = ZIP_MAGIC.iter().any(|m| prefix.starts_with(m));
+    let compound = prefix.starts_with(COMPOUND_MAGIC);
+    if zip || compound {
+        let what = if zip { "zip" } else { "workbook" };
+        let mut whole = Vec::new();
+        (Cursor::new(prefix).chain(rest))
+            .take(max_container_bytes + 1)
+            .read_to_end(&mut whole)
+            .map_err(FileError::read)?;
+        if whole.len() as u64 > max_container_bytes {
+            return Err(FileError::TooLarge {
+                what,
+                limit: max_container_bytes,
+            });
+        }
+        return Ok(if zip {
+            Content::Zip { bytes: whole, gzip }
+        } else {
+            Content::Compound { bytes: whole, gzip }
+        });
+    }
+    let (text, decoding) = text_of(prefix, rest, gzip)?;
+    Ok(Content::Text(text, decoding))
+}
+
+/// Opens `raw` as text: [`open_content`] for a file known to be text (a CSV entry of a zip, a continuation).
 pub fn open<R: Read + Send + 'static>(
     raw: R,
     gzip_expected: bool,
@@ -70,11 +150,17 @@ pub fn open<R: Read + Send + 'static>(
         Box::new(raw)
     };
     let (prefix, rest) = read_prefix(bytes, SNIFF_BYTES)?;
+    text_of(prefix, rest, gzip)
+}
+
+/// Text from its first bytes and the rest: the character set chosen from `prefix`.
+fn text_of<R: Read + Send + 'static>(
+    prefix: Vec<u8>,
+    rest: Rest<R>,
+    gzip: bool,
+) -> Result<(Text, Decoding), FileError> {
     if prefix.is_empty() {
         return Err(FileError::Empty);
-    }
-    if prefix.starts_with(b"PK\x03\x04") {
-        return Err(FileError::Spreadsheet);
     }
     let (charset, bom_len) =
         if prefix.starts_with(&[0xff, 0xfe]) || prefix.starts_with(&[0xfe, 0xff]) {
@@ -265,11 +351,27 @@ mod tests {
     }
 
     #[test]
-    fn empty_files_and_workbooks_are_refused() {
+    fn empty_files_are_refused_and_containers_read_whole_within_the_limit() {
         assert!(matches!(text(Vec::new(), false), Err(FileError::Empty)));
+        let zip = open_content(Cursor::new(b"PK\x03\x04rest".to_vec()), false, 100).unwrap();
+        assert!(matches!(zip, Content::Zip { ref bytes, gzip: false } if bytes.len() == 8));
+        let xls = [COMPOUND_MAGIC, &[0u8; 8][..]].concat();
         assert!(matches!(
-            text(b"PK\x03\x04rest".to_vec(), false),
-            Err(FileError::Spreadsheet)
+            open_content(Cursor::new(xls.clone()), false, 100).unwrap(),
+            Content::Compound { .. }
+        ));
+        assert!(matches!(
+            open_content(Cursor::new(xls), false, 10),
+            Err(FileError::TooLarge {
+                what: "workbook",
+                limit: 10
+            })
+        ));
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"PK\x05\x06").unwrap();
+        assert!(matches!(
+            open_content(Cursor::new(enc.finish().unwrap()), true, 100).unwrap(),
+            Content::Zip { gzip: true, .. }
         ));
     }
 }

@@ -1,10 +1,14 @@
-//! The supported export formats, each a small table of header aliases, and their detection from a header row.
+//! The supported tabular export formats, each a small table of header aliases, and their detection from a header
+//! row.
 //!
 //! Adding a format (or a language of an existing one) means adding aliases here, not writing a parser: the reader
-//! maps columns to [`Field`]s and the row builder interprets fields the same way for every format.
-//! Sources of the headers (real exports and exporters' own code) are listed in `core/src/ingest/FORMATS.md`.
+//! maps columns to [`Field`]s and the row builder interprets fields the same way for every format. Exports that
+//! are not one table (LinkedIn's creator workbook, its single-post export) have readers of their own in
+//! [`crate::workbook`]. Sources of every header are listed in `core/formats/FORMATS.md`.
 
 use creatoros_ids::Platform;
+
+use crate::dates::DayOrder;
 
 /// What a column means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -13,11 +17,11 @@ pub enum Field {
     PostId,
     /// Platform name (canonical format).
     Platform,
-    /// Snapshot day (canonical) or publish day/time (native exports).
+    /// The day a row is about: the snapshot day (canonical) or the day of a daily value.
     Date,
     /// Post title or text.
     Title,
-    /// Publish time (canonical, optional).
+    /// When the post was published.
     PublishedAt,
     /// The platform's own post id (tweet id, video id).
     NativeId,
@@ -45,8 +49,22 @@ pub enum Field {
     WatchTimeHours,
     /// Average watch time per view, in seconds (Rednote); multiplied by views.
     AverageWatchSeconds,
-    /// Net followers gained.
+    /// Net followers gained (or new followers, in account series).
     FollowersGained,
+    /// Followers lost (account series).
+    FollowersLost,
+    /// Total followers (account series).
+    Followers,
+    /// Engagements of every kind, as the platform counts them (account series).
+    Engagements,
+    /// Profile visits (account series).
+    ProfileVisits,
+    /// Posts published that day (account series).
+    PostsPublished,
+    /// Thumbnail or cover click-through rate, written as a percentage (`3.51` is 3.51%).
+    ClickThroughPercent,
+    /// Thumbnail or cover click-through rate, written as a fraction (`0.221`) or with `%`.
+    ClickThroughRate,
 }
 
 /// How a row names its post.
@@ -60,6 +78,26 @@ pub enum Identity {
     Link,
     /// Only title and publish time (Rednote).
     TitleAndTime,
+    /// Rows are about the whole account, not a post.
+    Account,
+}
+
+/// What an export's numbers measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Each post's totals to date.
+    Lifetime,
+    /// Each post's totals over the period the export covers (may be negative where removals are subtracted).
+    Period,
+}
+
+/// What a format's rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// One snapshot of a post's numbers per row.
+    Snapshots(Measure),
+    /// One day's values per row, of the account or (with a post identity) of one post.
+    Daily,
 }
 
 /// A column: the field and the header names that mean it, in order of preference.
@@ -82,14 +120,24 @@ pub struct FormatSpec {
     pub platform: Option<Platform>,
     /// The columns read.
     pub columns: &'static [ColumnSpec],
-    /// Fields whose presence identifies the format.
+    /// Fields whose presence identifies the format (all of them).
     pub signature: &'static [Field],
+    /// Of these, at least one must be present too (empty: no such condition).
+    pub signature_any: &'static [Field],
+    /// Fields whose presence means another format (a Table data header never has a `Date` column).
+    pub excludes: &'static [Field],
     /// Fields a row cannot do without (the header must have them).
     pub required: &'static [Field],
     /// How a row names its post.
     pub identity: Identity,
-    /// Rows whose first cell is one of these are summaries, skipped (YouTube's `Total`).
+    /// What the rows are.
+    pub rows: Rows,
+    /// Rows whose first cell is one of these (after [`normalise_header`]) are summaries, skipped.
     pub summary_rows: &'static [&'static str],
+    /// The exporter cuts its tables at this many rows and ends them with a one-cell note (YouTube: 500).
+    pub truncates_at: Option<u32>,
+    /// How the exporter writes year-last numeric dates when the file's own values do not tell.
+    pub day_order: Option<DayOrder>,
 }
 
 const fn col(field: Field, aliases: &'static [&'static str]) -> ColumnSpec {
@@ -120,21 +168,26 @@ pub static CANONICAL: FormatSpec = FormatSpec {
         col(PublishedAt, &["published_at"]),
     ],
     signature: &[PostId, Platform],
+    signature_any: &[],
+    excludes: &[],
     required: &[PostId, Platform, Date],
     identity: Identity::PostIdColumn,
+    rows: Rows::Snapshots(Measure::Lifetime),
     summary_rows: &[],
+    truncates_at: None,
+    day_order: None,
 };
 
 /// X's legacy "Tweet activity" export (analytics.twitter.com), English and Japanese.
 pub static X_TWEET_ACTIVITY: FormatSpec = FormatSpec {
     name: "x-tweet-activity",
     description: "X (Twitter) tweet activity export",
-    platform: Some(creatoros_ids::Platform::X),
+    platform: Some(Platform::X),
     columns: &[
         col(NativeId, &["tweet id", "ツイートid"]),
         col(Link, &["tweet permalink", "ツイートの固定リンク"]),
         col(Title, &["tweet text", "ツイート本文"]),
-        col(Date, &["time", "時間"]),
+        col(PublishedAt, &["time", "時間"]),
         col(Impressions, &["impressions", "インプレッション"]),
         col(Likes, &["likes", "favorites", "いいね"]),
         col(Comments, &["replies", "返信"]),
@@ -143,17 +196,23 @@ pub static X_TWEET_ACTIVITY: FormatSpec = FormatSpec {
         col(Views, &["media views", "メディアの再生数"]),
         col(FollowersGained, &["follows", "フォローしている"]),
     ],
-    signature: &[NativeId, Link, Date, Impressions],
-    required: &[NativeId, Date],
+    signature: &[NativeId, Link, PublishedAt, Impressions],
+    signature_any: &[],
+    excludes: &[],
+    required: &[NativeId],
     identity: Identity::NativeId,
+    rows: Rows::Snapshots(Measure::Lifetime),
     summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
 };
 
-/// X's current account analytics "Content" export (x.com/i/account_analytics), several UI languages.
+/// X's account analytics "Content" export (x.com/i/account_analytics), current and older analytics-page
+/// variants, several UI languages.
 pub static X_CONTENT: FormatSpec = FormatSpec {
     name: "x-content",
     description: "X account analytics content export",
-    platform: Some(creatoros_ids::Platform::X),
+    platform: Some(Platform::X),
     columns: &[
         col(
             NativeId,
@@ -170,7 +229,7 @@ pub static X_CONTENT: FormatSpec = FormatSpec {
             ],
         ),
         col(
-            Date,
+            PublishedAt,
             &["date", "日付", "datum", "fecha", "data", "날짜", "日期"],
         ),
         col(
@@ -207,6 +266,7 @@ pub static X_CONTENT: FormatSpec = FormatSpec {
             &[
                 "impressions",
                 "インプレッション数",
+                "impressionen",
                 "impresiones",
                 "impressões",
                 "노출수",
@@ -273,21 +333,88 @@ pub static X_CONTENT: FormatSpec = FormatSpec {
             ],
         ),
     ],
-    signature: &[NativeId, Date, Title, Impressions],
-    required: &[NativeId, Date],
+    signature: &[NativeId, PublishedAt, Title, Impressions],
+    signature_any: &[],
+    excludes: &[],
+    required: &[NativeId],
     identity: Identity::NativeId,
+    rows: Rows::Snapshots(Measure::Lifetime),
     summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
 };
 
-/// LinkedIn Page analytics, "All posts" sheet saved as CSV.
+/// X's account overview (`account_overview_analytics.csv`): the whole account, one row per day.
+pub static X_ACCOUNT_OVERVIEW: FormatSpec = FormatSpec {
+    name: "x-account-overview",
+    description: "X account analytics overview (account, per day)",
+    platform: Some(Platform::X),
+    columns: &[
+        col(Date, &["date", "日付"]),
+        col(Impressions, &["impressions", "インプレッション数"]),
+        col(Likes, &["likes", "いいね"]),
+        col(Engagements, &["engagements", "エンゲージメント"]),
+        col(Saves, &["bookmarks", "ブックマーク"]),
+        col(Shares, &["reposts", "リポスト"]),
+        col(FollowersGained, &["new follows", "新しいフォロー"]),
+        col(FollowersLost, &["unfollows", "フォロー解除"]),
+        col(Comments, &["replies", "返信"]),
+        col(
+            ProfileVisits,
+            &["profile visits", "プロフィールへのアクセス数"],
+        ),
+        col(PostsPublished, &["create post", "ポストを作成"]),
+        col(Views, &["video views", "動画再生数"]),
+    ],
+    signature: &[Date, Impressions, Engagements, Saves],
+    signature_any: &[],
+    excludes: &[NativeId, Title],
+    required: &[Date],
+    identity: Identity::Account,
+    rows: Rows::Daily,
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
+
+/// X's legacy daily activity export (`daily_tweet_activity_metrics_<handle>_<from>_<to>_<lang>.csv`).
+pub static X_DAILY_ACTIVITY: FormatSpec = FormatSpec {
+    name: "x-daily-activity",
+    description: "X (Twitter) daily tweet activity export (account, per day)",
+    platform: Some(Platform::X),
+    columns: &[
+        col(Date, &["date"]),
+        col(PostsPublished, &["tweets published"]),
+        col(Impressions, &["impressions"]),
+        col(Engagements, &["engagements"]),
+        col(Shares, &["retweets"]),
+        col(Comments, &["replies"]),
+        col(Likes, &["likes"]),
+        col(ProfileVisits, &["user profile clicks"]),
+        col(Clicks, &["url clicks"]),
+        col(FollowersGained, &["follows"]),
+        col(Views, &["media views"]),
+    ],
+    signature: &[Date, PostsPublished, Impressions],
+    signature_any: &[],
+    excludes: &[NativeId],
+    required: &[Date],
+    identity: Identity::Account,
+    rows: Rows::Daily,
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
+
+/// LinkedIn Page content export, "All posts" sheet (as `.xls`, `.xlsx`, or saved as CSV).
 pub static LINKEDIN_POSTS: FormatSpec = FormatSpec {
     name: "linkedin-posts",
-    description: "LinkedIn post analytics (Page content export, All posts)",
-    platform: Some(creatoros_ids::Platform::Linkedin),
+    description: "LinkedIn Page content export (All posts)",
+    platform: Some(Platform::Linkedin),
     columns: &[
         col(Title, &["post title", "update title"]),
         col(Link, &["post link", "update link"]),
-        col(Date, &["created date"]),
+        col(PublishedAt, &["created date"]),
         col(Impressions, &["impressions"]),
         col(
             Views,
@@ -303,47 +430,343 @@ pub static LINKEDIN_POSTS: FormatSpec = FormatSpec {
         col(Shares, &["reposts", "shares"]),
         col(FollowersGained, &["follows"]),
     ],
-    signature: &[Link, Date, Impressions, Clicks],
-    required: &[Link, Date],
+    signature: &[Link, PublishedAt, Impressions, Clicks],
+    signature_any: &[],
+    excludes: &[],
+    required: &[Link],
     identity: Identity::Link,
+    rows: Rows::Snapshots(Measure::Lifetime),
     summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
 };
 
-/// YouTube Studio, Advanced mode, Content, "Table data.csv" (any selection of metric columns).
+/// LinkedIn Page content export, "Metrics" sheet: the page, one row per day.
+pub static LINKEDIN_PAGE_METRICS: FormatSpec = FormatSpec {
+    name: "linkedin-page-metrics",
+    description: "LinkedIn Page content export (Metrics: the page, per day)",
+    platform: Some(Platform::Linkedin),
+    columns: &[
+        col(Date, &["date"]),
+        col(
+            Impressions,
+            &["impressions (total)", "impressions (organic)"],
+        ),
+        col(Clicks, &["clicks (total)", "clicks (organic)"]),
+        col(Likes, &["reactions (total)", "reactions (organic)"]),
+        col(Comments, &["comments (total)", "comments (organic)"]),
+        col(
+            Shares,
+            &[
+                "reposts (total)",
+                "shares (total)",
+                "reposts (organic)",
+                "shares (organic)",
+            ],
+        ),
+    ],
+    signature: &[Date, Impressions],
+    signature_any: &[],
+    excludes: &[Link],
+    required: &[Date],
+    identity: Identity::Account,
+    rows: Rows::Daily,
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
+
+// YouTube Studio localises every header and the total row, never the publish dates. Strings per language and
+// their sources: FORMATS.md.
+const YT_ID: &[&str] = &[
+    "content",
+    "video",
+    "videos",
+    "conteúdo",
+    "contenido",
+    "contenu",
+    "コンテンツ",
+    "콘텐츠",
+    "内容",
+    "內容",
+    "контент",
+    "konten",
+    "सामग्री",
+];
+const YT_TITLE: &[&str] = &[
+    "video title",
+    "videotitel",
+    "título do vídeo",
+    "título del vídeo",
+    "titre de la vidéo",
+    "動画のタイトル",
+    "동영상 제목",
+    "视频标题",
+    "影片標題",
+    "название видео",
+    "judul video",
+    "वीडियो का शीर्षक",
+    "वीडियो का टाइटल",
+];
+const YT_PUBLISHED: &[&str] = &[
+    "video publish time",
+    "veröffentlichungszeitpunkt des videos",
+    "horário de publicação do vídeo",
+    "hora de publicación del vídeo",
+    "heure de publication de la vidéo",
+    "動画公開時刻",
+    "동영상 게시 시간",
+    "视频发布时间",
+    "影片發布時間",
+    "время публикации видео",
+    "waktu publikasi video",
+    "वीडियो पब्लिश होने का समय",
+];
+const YT_DATE: &[&str] = &[
+    "date",
+    "datum",
+    "data",
+    "fecha",
+    "日付",
+    "날짜",
+    "日期",
+    "дата",
+    "tanggal",
+    "तारीख",
+];
+const YT_VIEWS: &[&str] = &[
+    "views",
+    "aufrufe",
+    "visualizações",
+    "visualizaciones",
+    "vues",
+    "視聴回数",
+    "조회수",
+    "观看次数",
+    "觀看次數",
+    "просмотры",
+    "penayangan",
+    "व्यू",
+];
+const YT_WATCH_HOURS: &[&str] = &[
+    "watch time (hours)",
+    "wiedergabezeit (stunden)",
+    "tempo de exibição (horas)",
+    "tiempo de visualización (horas)",
+    "durée de visionnage (heures)",
+    "総再生時間(単位: 時間)",
+    "시청 시간(단위: 시간)",
+    "观看时长(小时)",
+    "觀看時間 (小時)",
+    "время просмотра (часы)",
+    "waktu tonton (jam)",
+    "देखे जाने का समय (घंटे)",
+];
+// Gross gains where exported, else the net `Subscribers` column.
+const YT_SUBSCRIBERS: &[&str] = &[
+    "subscribers gained",
+    "gewonnene abonnenten",
+    "inscrições obtidas",
+    "suscriptores obtenidos",
+    "abonnés obtenus",
+    "獲得的訂閱人數",
+    "subscriber yang diperoleh",
+    "subscribers",
+    "abonnenten",
+    "inscritos",
+    "suscriptores",
+    "abonnés",
+    "チャンネル登録者",
+    "구독자",
+    "订阅人数",
+    "訂閱人數",
+    "подписчики",
+    "subscriber",
+    "सदस्य",
+];
+const YT_IMPRESSIONS: &[&str] = &[
+    "impressions",
+    "thumbnail impressions",
+    "impressionen",
+    "impressões",
+    "impressões de miniaturas",
+    "impresiones",
+    "impresiones de miniaturas",
+    "インプレッション数",
+    "노출수",
+    "展示次数",
+    "曝光次數",
+    "показы",
+    "tayangan",
+    "इंप्रेशन",
+];
+const YT_CTR: &[&str] = &[
+    "impressions click-through rate (%)",
+    "thumbnail click-through rate (%)",
+    "klickrate der impressionen (%)",
+    "taxa de cliques de impressões (%)",
+    "taxa de cliques na miniatura (%)",
+    "porcentaje de clics de las impresiones (%)",
+    "tasa de clics de las miniaturas (%)",
+    "taux de clics par impression (%)",
+    "インプレッションのクリック率 (%)",
+    "노출 클릭률 (%)",
+    "展示点击率 (%)",
+    "曝光點閱率 (%)",
+    "ctr для значков видео (%)",
+    "rasio klik-tayang dari tayangan (%)",
+    "इंप्रेशन क्लिक-थ्रू रेट (%)",
+];
+const YT_LIKES: &[&str] = &[
+    "likes",
+    "marcações \"gostei\"",
+    "me gusta",
+    "j'aime",
+    "高評価数",
+    "좋아요 수",
+    "喜歡次數",
+    "отметки \"нравится\"",
+    "suka",
+    "पसंद",
+];
+const YT_SHARES: &[&str] = &[
+    "shares",
+    "compartilhamentos",
+    "veces que se compartió",
+    "partages",
+    "共有数",
+    "공유 수",
+    "分享次数",
+    "分享次數",
+    "поделились",
+    "di bagikan",
+    "शेयर",
+];
+const YT_COMMENTS: &[&str] = &[
+    "comments added",
+    "comentários adicionados",
+    "comentarios añadidos",
+    "commentaires ajoutés",
+    "commentaires",
+    "追加されたコメント",
+    "추가된 댓글 수",
+    "添加的评论",
+    "已新增留言",
+    "добавленные комментарии",
+    "komentar ditambahkan",
+    "जोड़ी गई टिप्पणियां",
+];
+const YT_TOTAL: &[&str] = &[
+    "total",
+    "gesamt",
+    "合計",
+    "합계",
+    "总计",
+    "總計",
+    "итоговое значение",
+    "कुल",
+    "jumlah",
+];
+
+/// YouTube Studio, Advanced mode, "Table data" (`Table data.csv`, `Tabellendaten.csv`, `Dados da tabela.csv`,
+/// …): one row per video, totals over the range chosen in Studio.
 pub static YOUTUBE_STUDIO: FormatSpec = FormatSpec {
     name: "youtube-studio",
     description: "YouTube Studio table data export",
-    platform: Some(creatoros_ids::Platform::Youtube),
+    platform: Some(Platform::Youtube),
     columns: &[
-        col(NativeId, &["content", "video"]),
-        col(Title, &["video title"]),
-        col(Date, &["video publish time"]),
-        col(Impressions, &["impressions", "thumbnail impressions"]),
-        col(Views, &["views"]),
-        col(WatchTimeHours, &["watch time (hours)"]),
-        col(Likes, &["likes"]),
-        col(Comments, &["comments added"]),
-        col(Shares, &["shares"]),
-        // Gross gains when exported; otherwise the net `Subscribers` column.
-        col(FollowersGained, &["subscribers gained", "subscribers"]),
+        col(NativeId, YT_ID),
+        col(Title, YT_TITLE),
+        col(PublishedAt, YT_PUBLISHED),
+        col(Impressions, YT_IMPRESSIONS),
+        col(ClickThroughPercent, YT_CTR),
+        col(Views, YT_VIEWS),
+        col(WatchTimeHours, YT_WATCH_HOURS),
+        col(Likes, YT_LIKES),
+        col(Comments, YT_COMMENTS),
+        col(Shares, YT_SHARES),
+        col(FollowersGained, YT_SUBSCRIBERS),
     ],
-    signature: &[NativeId, Title, Date],
-    required: &[NativeId, Date],
+    signature: &[NativeId, Title],
+    signature_any: &[PublishedAt, Views, WatchTimeHours, Impressions],
+    excludes: &[Date],
+    required: &[NativeId],
     identity: Identity::NativeId,
-    summary_rows: &["total"],
+    rows: Rows::Snapshots(Measure::Period),
+    summary_rows: YT_TOTAL,
+    truncates_at: Some(500),
+    day_order: None,
 };
 
-/// Rednote (Xiaohongshu) creator centre, note data export (笔记列表明细表) saved as CSV.
+/// YouTube Studio, Advanced mode, "Chart data": one row per video per day, one metric.
+pub static YOUTUBE_CHART: FormatSpec = FormatSpec {
+    name: "youtube-chart",
+    description: "YouTube Studio chart data export (per video, per day)",
+    platform: Some(Platform::Youtube),
+    columns: &[
+        col(Date, YT_DATE),
+        col(NativeId, YT_ID),
+        col(Title, YT_TITLE),
+        col(PublishedAt, YT_PUBLISHED),
+        col(Impressions, YT_IMPRESSIONS),
+        col(ClickThroughPercent, YT_CTR),
+        col(Views, YT_VIEWS),
+        col(WatchTimeHours, YT_WATCH_HOURS),
+        col(Likes, YT_LIKES),
+        col(Comments, YT_COMMENTS),
+        col(Shares, YT_SHARES),
+        col(FollowersGained, YT_SUBSCRIBERS),
+    ],
+    signature: &[Date, NativeId, Title],
+    signature_any: &[],
+    excludes: &[],
+    required: &[Date, NativeId],
+    identity: Identity::NativeId,
+    rows: Rows::Daily,
+    summary_rows: YT_TOTAL,
+    truncates_at: Some(500),
+    day_order: None,
+};
+
+/// YouTube Studio, Advanced mode, "Totals": the channel, one row per day.
+pub static YOUTUBE_TOTALS: FormatSpec = FormatSpec {
+    name: "youtube-totals",
+    description: "YouTube Studio totals export (the channel, per day)",
+    platform: Some(Platform::Youtube),
+    columns: &[
+        col(Date, YT_DATE),
+        col(Impressions, YT_IMPRESSIONS),
+        col(ClickThroughPercent, YT_CTR),
+        col(Views, YT_VIEWS),
+        col(WatchTimeHours, YT_WATCH_HOURS),
+        col(Likes, YT_LIKES),
+        col(Comments, YT_COMMENTS),
+        col(Shares, YT_SHARES),
+        col(FollowersGained, YT_SUBSCRIBERS),
+    ],
+    signature: &[Date],
+    signature_any: &[Views, WatchTimeHours, Impressions, FollowersGained],
+    excludes: &[NativeId, Title, PostId, Engagements, Saves, Link],
+    required: &[Date],
+    identity: Identity::Account,
+    rows: Rows::Daily,
+    summary_rows: YT_TOTAL,
+    truncates_at: None,
+    day_order: None,
+};
+
+/// Rednote (Xiaohongshu) creator centre, note data export (笔记列表明细表), as `.xlsx` or saved as CSV.
 pub static REDNOTE_NOTES: FormatSpec = FormatSpec {
     name: "rednote-notes",
     description: "Rednote (Xiaohongshu) note data export",
-    platform: Some(creatoros_ids::Platform::Rednote),
+    platform: Some(Platform::Rednote),
     columns: &[
         col(Title, &["笔记标题", "标题"]),
-        col(Date, &["首次发布时间", "发布时间"]),
+        col(PublishedAt, &["首次发布时间", "发布时间"]),
         col(Kind, &["体裁"]),
         col(Impressions, &["曝光"]),
         col(Views, &["观看量", "观看"]),
+        col(ClickThroughRate, &["封面点击率"]),
         col(Likes, &["点赞", "点赞数"]),
         col(Comments, &["评论", "评论数"]),
         col(Saves, &["收藏", "收藏数"]),
@@ -351,19 +774,29 @@ pub static REDNOTE_NOTES: FormatSpec = FormatSpec {
         col(Shares, &["分享", "分享数"]),
         col(AverageWatchSeconds, &["人均观看时长"]),
     ],
-    signature: &[Title, Date, Impressions],
-    required: &[Title, Date],
+    signature: &[Title, PublishedAt, Impressions],
+    signature_any: &[],
+    excludes: &[],
+    required: &[Title, PublishedAt],
     identity: Identity::TitleAndTime,
+    rows: Rows::Snapshots(Measure::Lifetime),
     summary_rows: &["合计", "总计", "累计"],
+    truncates_at: None,
+    day_order: None,
 };
 
-/// Every format, canonical first.
-pub static FORMATS: [&FormatSpec; 6] = [
+/// Every tabular format, canonical first.
+pub static FORMATS: [&FormatSpec; 11] = [
     &CANONICAL,
     &X_TWEET_ACTIVITY,
     &X_CONTENT,
+    &X_ACCOUNT_OVERVIEW,
+    &X_DAILY_ACTIVITY,
     &LINKEDIN_POSTS,
+    &LINKEDIN_PAGE_METRICS,
     &YOUTUBE_STUDIO,
+    &YOUTUBE_CHART,
+    &YOUTUBE_TOTALS,
     &REDNOTE_NOTES,
 ];
 
@@ -372,16 +805,21 @@ pub fn format_by_name(name: &str) -> Option<&'static FormatSpec> {
     FORMATS.iter().copied().find(|f| f.name == name)
 }
 
-/// Header cell as compared with aliases: BOM and zero-width characters removed, trimmed, lower-cased, inner
-/// whitespace collapsed.
+/// Header cell as compared with aliases: BOM, soft hyphens and zero-width characters removed, full-width
+/// parentheses as ASCII, trimmed, lower-cased, inner whitespace collapsed.
 pub fn normalise_header(cell: &str) -> String {
     let cleaned: String = cell
         .chars()
         .filter(|c| {
             !matches!(
                 c,
-                '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
+                '\u{feff}' | '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
             )
+        })
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            other => other,
         })
         .collect();
     cleaned
@@ -450,6 +888,13 @@ impl std::fmt::Display for HeaderProblem {
 }
 
 impl FormatSpec {
+    /// True when the format's snapshots take their day from the export as a whole (its period, its upload),
+    /// not from a column of their own.
+    pub fn dated_by_export(&self) -> bool {
+        matches!(self.rows, Rows::Snapshots(_))
+            && self.columns.iter().all(|c| c.field != Field::Date)
+    }
+
     /// Maps `header` for this format: `None` when the header does not look like this format at all, an error
     /// when it does but cannot be used.
     pub fn map_header(&self, header: &[String]) -> Option<Result<ColumnMap, HeaderProblem>> {
@@ -461,11 +906,19 @@ impl FormatSpec {
                 .iter()
                 .find_map(|alias| names.iter().position(|n| n == alias));
             if let Some(i) = found {
-                positions.push((spec.field, i));
+                // A column means one thing: an alias listed twice (or a header shared by two fields) is kept by
+                // the first field that claims it.
+                if positions.iter().all(|(_, j)| *j != i) {
+                    positions.push((spec.field, i));
+                }
             }
         }
         let map = ColumnMap { positions };
-        if !self.signature.iter().all(|f| map.get(*f).is_some()) {
+        if !self.signature.iter().all(|f| map.get(*f).is_some())
+            || (!self.signature_any.is_empty()
+                && !self.signature_any.iter().any(|f| map.get(*f).is_some()))
+            || self.excludes.iter().any(|f| other_format_has(*f, &names))
+        {
             return None;
         }
         for (_, i) in map.iter() {
@@ -482,6 +935,17 @@ impl FormatSpec {
         }
         Some(Ok(map))
     }
+}
+
+/// True when some format's alias for `field` is among `names` (an excluded field counts whichever format would
+/// name it).
+fn other_format_has(field: Field, names: &[String]) -> bool {
+    FORMATS.iter().any(|spec| {
+        spec.columns
+            .iter()
+            .filter(|c| c.field == field)
+            .any(|c| c.aliases.iter().any(|a| names.iter().any(|n| n == a)))
+    })
 }
 
 /// The format a header row belongs to: the recognised format that maps the most columns.
@@ -502,7 +966,9 @@ mod tests {
     use super::*;
 
     fn header(line: &str) -> Vec<String> {
-        line.split(',').map(str::to_owned).collect()
+        line.split(',')
+            .map(|c| c.trim_matches('"').to_owned())
+            .collect()
     }
 
     #[test]
@@ -511,24 +977,41 @@ mod tests {
             ("post_id,platform,date,impressions", "canonical"),
             ("\"Tweet id\",\"Tweet permalink\",\"Tweet text\",\"time\",\"impressions\"", "x-tweet-activity"),
             ("Post id,Date,Post text,Post Link,Impressions,Likes,Engagements,Bookmarks", "x-content"),
+            ("Post id,Date,Post text,Link,Impressions,Likes,Engagements,Bookmarks,Share,New follows", "x-content"),
+            ("Date,Impressions,Likes,Engagements,Bookmarks,Shares,New follows,Unfollows,Replies,Reposts,Profile visits,Create Post,Video views,Media views", "x-account-overview"),
+            ("\"Date\",\"Tweets published\",\"impressions\",\"engagements\",\"engagement rate\",\"retweets\"", "x-daily-activity"),
             ("Post title,Post link,Post type,Created date,Impressions,Views,Clicks,Likes,Comments,Reposts,Follows", "linkedin-posts"),
+            ("Update title,Update link,Update type,Created date,Impressions,Clicks,Likes,Comments,Shares,Follows", "linkedin-posts"),
+            ("Date,Impressions (organic),Impressions (sponsored),Impressions (total),Clicks (total),Reactions (total)", "linkedin-page-metrics"),
             ("Content,Video title,Video publish time,Duration,Likes,Views,Watch time (hours),Subscribers", "youtube-studio"),
+            ("Date,Content,Video title,Video publish time,Duration,Views", "youtube-chart"),
+            ("Date,Views", "youtube-totals"),
             ("笔记标题,首次发布时间,体裁,曝光,观看量,封面点击率,点赞,评论,收藏,涨粉,分享", "rednote-notes"),
         ];
         for (line, name) in cases {
-            let cells: Vec<String> = header(line)
-                .into_iter()
-                .map(|c| c.trim_matches('"').to_owned())
-                .collect();
-            let (spec, map) = detect(&cells).unwrap_or_else(|| panic!("{name} not detected"));
-            assert_eq!(spec.name, name);
+            let (spec, map) =
+                detect(&header(line)).unwrap_or_else(|| panic!("{name} not detected"));
+            assert_eq!(spec.name, name, "{line}");
             assert!(map.is_ok(), "{name}: {:?}", map.err());
         }
     }
 
     #[test]
-    fn header_cells_compare_without_bom_case_or_extra_spaces() {
+    fn chart_data_is_never_taken_for_table_data() {
+        let h = header("Date,Content,Video title,Video publish time,Duration,Views");
+        assert!(YOUTUBE_STUDIO.map_header(&h).is_none());
+        let de = header("Da\u{ad}tum,Vi\u{ad}deo,Vi\u{ad}deo\u{ad}ti\u{ad}tel,Auf\u{ad}ru\u{ad}fe");
+        assert_eq!(detect(&de).unwrap().0.name, "youtube-chart");
+    }
+
+    #[test]
+    fn header_cells_compare_without_bom_case_soft_hyphens_or_extra_spaces() {
         assert_eq!(normalise_header("\u{feff} Post  ID "), "post id");
+        assert_eq!(normalise_header("Auf\u{ad}ru\u{ad}fe"), "aufrufe");
+        assert_eq!(
+            normalise_header("総再生時間（単位: 時間）"),
+            "総再生時間(単位: 時間)"
+        );
         let (spec, _) = detect(&header("\u{feff}POST_ID,Platform,DATE")).unwrap();
         assert_eq!(spec.name, "canonical");
     }
@@ -565,7 +1048,7 @@ mod tests {
         assert!(detect(&header("name,email,phone")).is_none());
         assert!(
             detect(&header("Date,Impressions,Engagements")).is_none(),
-            "account totals are not per post"
+            "LinkedIn's ENGAGEMENT sheet is read with its workbook, never alone"
         );
         assert!(detect(&header("Subscription status,Views,Watch time (hours)")).is_none());
     }

@@ -1,20 +1,26 @@
-//! CreatorOS export readers: how an analytics export is decoded, detected and read, what each row means, which
-//! post it is about, and what goes into the rejects file. No AWS in sight: everything here works on bytes in
-//! memory, so it fuzzes, benches and tests in seconds.
+//! CreatorOS export readers: how an analytics export is opened (gzip, zip, workbook), decoded, detected and
+//! read, what each row means (a snapshot of a post, a daily value), which post it is about, and what goes into
+//! the rejects file. No AWS in sight: everything here works on bytes, so it fuzzes, benches and tests in seconds.
 //!
-//! The ingest worker streams the object through [`decode::open`] and [`reader::RowReader`] and writes what comes
-//! out.
+//! The ingest worker hands the object's bytes to [`export::read`], which calls it back with each part and row;
+//! [`reader::RowReader`] is the streaming CSV reader under it.
 
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
+pub mod archive;
+pub mod dates;
 pub mod decode;
+pub mod export;
 pub mod formats;
+pub mod linkedin;
 pub mod native;
 pub mod reader;
 pub mod rejects;
 pub mod rows;
+pub mod sheet;
 pub mod values;
+pub mod workbook;
 
 use formats::HeaderProblem;
 use serde::{Deserialize, Serialize};
@@ -24,7 +30,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowError {
-    /// 1-based physical line of the row in the file.
+    /// The sheet or zip entry the row is in, when the upload has several.
+    pub part: Option<String>,
+    /// 1-based physical line of the row in the file (its row number in a sheet).
     pub line: u64,
     /// Header name of the offending column, if one cell is to blame.
     pub column: Option<String>,
@@ -41,9 +49,64 @@ pub enum FileError {
     /// Named or encoded as gzip, but not gzip.
     #[error("the file is named or marked as gzip but is not gzip-compressed")]
     NotGzip,
-    /// An Excel workbook uploaded as if it were CSV.
-    #[error("the file is an Excel workbook (.xlsx), not CSV: export or save it as CSV")]
-    Spreadsheet,
+    /// A workbook or zip larger than the limit for files read whole.
+    #[error("the {what} is larger than {}, the limit for workbooks and zips", mib(*limit))]
+    TooLarge {
+        /// `workbook` or `zip`.
+        what: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A zip entry (or a workbook's part) that expands beyond the limits: a zip bomb, or simply too much.
+    #[error("{entry:?} expands to {} ({ratio}× its compressed size), over the limits of {} and {max_ratio}× (a zip bomb?)", mib(*size), mib(*max_size))]
+    Expands {
+        /// The entry.
+        entry: String,
+        /// Its uncompressed size (declared or counted).
+        size: u64,
+        /// Uncompressed / compressed.
+        ratio: u64,
+        /// The size limit (all entries together).
+        max_size: u64,
+        /// The ratio limit.
+        max_ratio: u64,
+    },
+    /// A password-protected workbook or zip entry.
+    #[error("the {what} is password-protected: remove the password and upload it again")]
+    Encrypted {
+        /// `workbook` or `zip entry "<name>"`.
+        what: String,
+    },
+    /// A workbook or zip that cannot be read.
+    #[error("the {what} is damaged or incomplete: {reason}")]
+    Damaged {
+        /// `workbook` or `zip`.
+        what: &'static str,
+        /// What the reader found.
+        reason: String,
+    },
+    /// A workbook none of whose sheets holds a known export.
+    #[error("no sheet holds a known export (sheets: {sheets}); supported: {formats}")]
+    NoKnownSheet {
+        /// The workbook's sheet names.
+        sheets: String,
+        /// What would have been recognised.
+        formats: String,
+    },
+    /// A zip none of whose entries is a known export.
+    #[error("the zip holds no known export ({entries})")]
+    NoExportInZip {
+        /// What each entry was.
+        entries: String,
+    },
+    /// A sheet with more rows than any spreadsheet holds.
+    #[error("sheet {sheet:?} has more than {limit} rows")]
+    TooManyRows {
+        /// The sheet.
+        sheet: String,
+        /// The limit.
+        limit: u64,
+    },
     /// No known header in the first lines.
     #[error("no known header in the first {lines} lines; supported: {formats}")]
     NoHeader {
@@ -76,6 +139,10 @@ pub enum FileError {
         /// True when reading again may work (network), false when the bytes are bad.
         transient: bool,
     },
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 impl FileError {

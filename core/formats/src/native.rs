@@ -8,6 +8,8 @@
 use creatoros_ids::Platform;
 use creatoros_ids::{short_hash, ItemId};
 
+use crate::dates::Timestamp;
+
 /// A post as the platform knows it: the normalised key used for linking and deriving ids.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NativeKey {
@@ -114,16 +116,21 @@ fn rednote_title(text: &str) -> Option<String> {
 }
 
 /// Rednote's identity of a note in an export: title, first publish time (to the minute) and type. Hashed into the
-/// derived id; the title alone is the link key (see [`native_key`]).
-pub fn rednote_identity(title: &str, published: &str, kind: &str) -> Option<(NativeKey, ItemId)> {
-    let key = native_key(Platform::Rednote, title)?;
-    let at = crate::values::normalise_timestamp(published)?;
+/// derived id; the title alone is the link key (see [`native_key`]). A note exported without a title (Rednote
+/// allows them) is known by its time and type alone, and cannot link to a planned post.
+pub fn rednote_identity(title: &str, published: &Timestamp, kind: &str) -> (NativeKey, ItemId) {
+    let at = published.minute_key();
+    let key = native_key(Platform::Rednote, title).unwrap_or_else(|| NativeKey {
+        platform: Platform::Rednote,
+        key: format!("\u{1f}untitled {at}"),
+    });
+    let titled = rednote_title(title).unwrap_or_default();
     let id = ItemId::parse(format!(
         "rn-{}",
-        short_hash(&format!("{}\u{1f}{at}\u{1f}{}", key.key, kind.trim()))
+        short_hash(&format!("{titled}\u{1f}{at}\u{1f}{}", kind.trim()))
     ))
     .expect("hex is an id");
-    Some((key, id))
+    (key, id)
 }
 
 #[cfg(test)]
@@ -217,12 +224,22 @@ mod tests {
             li.derived_post_id().as_str(),
             "li-activity-7351002233445566778"
         );
-        let (k1, id1) =
-            rednote_identity("夏天  咖啡", "2026年07月14日19时32分08秒", "图文").unwrap();
-        let (k2, id2) = rednote_identity("夏天 咖啡", "2026-07-14 19:32", "图文").unwrap();
+        let at = |s: &str| {
+            crate::dates::parse_timestamp(
+                s,
+                &crate::dates::DateRules::new(None, &"2026-11-30".parse().unwrap()),
+            )
+            .unwrap()
+            .unwrap()
+        };
+        let (k1, id1) = rednote_identity("夏天  咖啡", &at("2026年07月14日19时32分08秒"), "图文");
+        let (k2, id2) = rednote_identity("夏天 咖啡", &at("2026-07-14 19:32"), "图文");
         assert_eq!((k1, id1.clone()), (k2, id2));
         assert!(id1.as_str().starts_with("rn-") && id1.as_str().len() == 19);
-        let (_, other) = rednote_identity("夏天 咖啡", "2026-07-14 19:32", "视频").unwrap();
+        let (_, other) = rednote_identity("夏天 咖啡", &at("2026-07-14 19:32"), "视频");
+        let (untitled, untitled_id) = rednote_identity("", &at("2026-07-14 19:32"), "图文");
+        assert_ne!(untitled_id, id1);
+        assert!(untitled.key.contains("untitled 2026-07-14 19:32"));
         assert_ne!(
             id1, other,
             "a video with the same title and time is another note"

@@ -1,5 +1,6 @@
-//! Streams a decoded export row by row: finds the header (any of the first lines, `,` `;` or tab), then turns
-//! each record into a metric row, a located rejection, or a skip (blank and summary rows).
+//! Streams a decoded CSV export row by row: finds the header (any of the first lines, `,` `;` or tab), settles
+//! how the file writes its dates from the values in its first 64 KiB, then turns each record into a snapshot, a
+//! daily value, a note, a located rejection, or a skip (blank and summary rows).
 //!
 //! Memory is bounded by the csv buffer plus one record, and a record longer than [`MAX_RECORD_BYTES`] stops the
 //! file instead of growing without limit. Positions are tracked so a long file can stop after any row and a
@@ -9,11 +10,13 @@ use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
 
+use creatoros_ids::Day;
 use csv::{ByteRecord, ReaderBuilder};
 
+use crate::dates::{latest_for, DayOrder, DayOrderEvidence};
 use crate::decode::{read_prefix, SNIFF_BYTES};
 use crate::formats::{detect, normalise_header, ColumnMap, FormatSpec, HeaderProblem, FORMATS};
-use crate::rows::{build_row, RowOutcome};
+use crate::rows::{build_row, observe_dates, PartContext, RowOutcome};
 use crate::FileError;
 
 /// Lines examined for a header row (exports put titles and notes above it).
@@ -76,6 +79,25 @@ pub fn find_header(prefix: &[u8]) -> Option<HeaderFound> {
         }
     }
     best.map(|(_, h)| h)
+}
+
+/// What the records after the header in `prefix` say about how the file writes dates (the last record may be
+/// cut short by the end of the prefix; a cut date says nothing).
+fn prefix_evidence(
+    prefix: &[u8],
+    delimiter: u8,
+    header_line: u64,
+    columns: &ColumnMap,
+) -> DayOrderEvidence {
+    let mut evidence = DayOrderEvidence::default();
+    let mut csv = csv_reader(delimiter, prefix);
+    let mut record = ByteRecord::new();
+    while let Ok(true) = csv.read_byte_record(&mut record) {
+        if csv.position().line() > header_line {
+            observe_dates(&mut evidence, columns, &record);
+        }
+    }
+    evidence
 }
 
 /// Where a reader stands: the next unread byte of the decoded stream and its physical line.
@@ -176,9 +198,45 @@ pub struct RowReader<R: Read> {
     columns: ColumnMap,
     header: Vec<String>,
     delimiter: u8,
+    /// What the rows are read against (dates, snapshot day).
+    context: PartContext,
     /// Position of the csv reader's input start in the decoded stream (non-zero after a resume).
     base: Position,
     record: ByteRecord,
+}
+
+/// What a part's rows are dated by, before its own values settle how it writes dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartDating {
+    /// The part's name in located errors (`None` for a plain file).
+    pub part: Option<String>,
+    /// The day snapshot rows are as of.
+    pub snapshot: Day,
+    /// The first day of the period they cover, when known.
+    pub period_start: Option<Day>,
+    /// The day of the upload (the latest plausible day is the next).
+    pub uploaded: Day,
+}
+
+impl PartDating {
+    /// The part's context once its day-order evidence is in.
+    pub fn context(&self, format: &FormatSpec, evidence: DayOrderEvidence) -> PartContext {
+        self.context_with(format.day_order, evidence)
+    }
+
+    /// The part's context for an exporter whose convention is `convention`.
+    pub fn context_with(
+        &self,
+        convention: Option<DayOrder>,
+        evidence: DayOrderEvidence,
+    ) -> PartContext {
+        PartContext {
+            part: self.part.clone(),
+            dates: evidence.decide(convention, latest_for(&self.uploaded)),
+            snapshot: self.snapshot.clone(),
+            period_start: self.period_start.clone(),
+        }
+    }
 }
 
 impl<R: Read> std::fmt::Debug for RowReader<R> {
@@ -191,8 +249,9 @@ impl<R: Read> std::fmt::Debug for RowReader<R> {
 }
 
 impl<R: Read> RowReader<crate::decode::Prefixed<R>> {
-    /// Detects the format of `text` (decoded UTF-8) and positions the reader on the first data row.
-    pub fn open(text: R) -> Result<Self, FileError> {
+    /// Detects the format of `text` (decoded UTF-8), settles its dates, and positions the reader on the first
+    /// data row.
+    pub fn open(text: R, dating: &PartDating) -> Result<Self, FileError> {
         let (prefix, rest) = read_prefix(text, SNIFF_BYTES)?;
         if prefix.iter().all(u8::is_ascii_whitespace) {
             return Err(FileError::Empty);
@@ -209,12 +268,17 @@ impl<R: Read> RowReader<crate::decode::Prefixed<R>> {
             line: found.line,
             problem,
         })?;
+        let context = dating.context(
+            found.format,
+            prefix_evidence(&prefix, found.delimiter, found.line, &columns),
+        );
         let mut reader = Self::new(
             Cursor::new(prefix).chain(rest),
             found.format,
             columns,
             found.header,
             found.delimiter,
+            context,
             Position::default(),
         );
         // Skip everything up to and including the header row.
@@ -233,12 +297,14 @@ impl<R: Read> RowReader<crate::decode::Prefixed<R>> {
 }
 
 impl<R: Read> RowReader<R> {
-    /// Continues a file from a checkpoint: `text` starts at `at.byte` of the decoded stream.
+    /// Continues a file from a checkpoint: `text` starts at `at.byte` of the decoded stream; `context` is the one
+    /// the file was opened with.
     pub fn resume(
         text: R,
         format: &'static FormatSpec,
         header: Vec<String>,
         delimiter: u8,
+        context: PartContext,
         at: Position,
     ) -> Result<Self, FileError> {
         let columns = format
@@ -252,7 +318,9 @@ impl<R: Read> RowReader<R> {
             byte: at.byte,
             line: at.line.saturating_sub(1),
         };
-        Ok(Self::new(text, format, columns, header, delimiter, base))
+        Ok(Self::new(
+            text, format, columns, header, delimiter, context, base,
+        ))
     }
 
     fn new(
@@ -261,6 +329,7 @@ impl<R: Read> RowReader<R> {
         columns: ColumnMap,
         header: Vec<String>,
         delimiter: u8,
+        context: PartContext,
         base: Position,
     ) -> Self {
         let feed = Rc::new(Feed::default());
@@ -279,6 +348,7 @@ impl<R: Read> RowReader<R> {
             columns,
             header,
             delimiter,
+            context,
             base,
             record: ByteRecord::new(),
         }
@@ -327,6 +397,7 @@ impl<R: Read> RowReader<R> {
                 &self.header,
                 &self.record,
                 self.record_line,
+                &self.context,
             ))),
             Ok(false) => None,
             Err(e) => Some(Err(e)),
@@ -346,6 +417,11 @@ impl<R: Read> RowReader<R> {
     /// The delimiter.
     pub fn delimiter(&self) -> u8 {
         self.delimiter
+    }
+
+    /// What the rows are read against.
+    pub fn context(&self) -> &PartContext {
+        &self.context
     }
 
     /// The next unread position: where a continuation starts.

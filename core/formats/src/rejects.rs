@@ -72,6 +72,7 @@ mod tests {
             RejectsWriter::new(Vec::new(), Some(&["post_id".into(), "likes".into()])).unwrap();
         w.write(&RejectedRow {
             error: RowError {
+                part: None,
                 line: 7,
                 column: Some("likes".into()),
                 reason: "\"=1+1\" is not a number".into(),
@@ -81,6 +82,7 @@ mod tests {
         .unwrap();
         w.write(&RejectedRow {
             error: RowError {
+                part: None,
                 line: 9,
                 column: None,
                 reason: "row has 3 fields but the header has 2".into(),

@@ -1,15 +1,10 @@
 //! Cell values as analytics exports write them: `1,234`, `3423.0`, `-` for none, `12.5%`, `1.2万`, durations like
-//! `0:00:25`, and dates such as `2021-12-28 16:45 +0000`, `Tue, Jul 14, 2026`, `Mar 15, 2025` or ISO.
+//! `0:00:25` or `15.20秒`, rates, and titles. Dates are in [`crate::dates`].
 //!
 //! Every parser returns `Ok(None)` for an empty or "no value" cell and `Err(reason)` with a sentence a person can
 //! act on; the caller adds file, line and column.
 
 use std::borrow::Cow;
-
-use time::macros::format_description;
-use time::{Date, Month as TimeMonth, PrimitiveDateTime};
-
-use creatoros_ids::Day;
 
 /// A cell quoted for an error message, cut to 40 characters so a huge cell cannot flood a report.
 pub fn show(cell: &str) -> String {
@@ -22,7 +17,7 @@ pub fn show(cell: &str) -> String {
 }
 
 /// Cells that mean "no value" in one export or another.
-fn is_blank(cell: &str) -> bool {
+pub(crate) fn is_blank(cell: &str) -> bool {
     matches!(
         cell,
         "" | "-" | "--" | "—" | "N/A" | "n/a" | "NA" | "null" | "None"
@@ -121,12 +116,13 @@ pub fn parse_signed(cell: &str) -> Result<Option<i64>, String> {
     }
 }
 
-/// A duration in seconds: plain seconds, or `h:mm:ss` / `m:ss`.
+/// A duration in seconds: plain seconds (`61`, `15.20秒`, `15.2s`), or `h:mm:ss` / `m:ss`.
 pub fn parse_duration_seconds(cell: &str) -> Result<Option<f64>, String> {
     let cell = cell.trim();
     if is_blank(cell) {
         return Ok(None);
     }
+    let cell = cell.strip_suffix(['秒', 's']).map_or(cell, str::trim_end);
     if !cell.contains(':') {
         return match parse_decimal(cell)? {
             Some(v) if v < 0.0 => Err(format!("{} is a negative duration", show(cell))),
@@ -158,170 +154,60 @@ pub fn parse_hours_as_seconds(cell: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// The calendar day of a date or timestamp as exports write it. Times and offsets are dropped: the day is the
-/// one printed (exports print it in the account's time zone, which is the day the creator means).
-pub fn parse_day(cell: &str) -> Result<Option<Day>, String> {
-    // The common cell, a plain ISO day, is already the stored form: validate it in place (the general path
-    // would parse it, format it back to the same text, and validate that).
-    let iso = |(i, b): (usize, u8)| {
-        if i == 4 || i == 7 {
-            b == b'-'
-        } else {
-            b.is_ascii_digit()
-        }
-    };
-    if cell.len() == 10 && cell.bytes().enumerate().all(iso) {
-        if let Ok(day) = Day::parse(cell) {
-            return Ok(Some(day));
-        }
-    }
-    day_of_any_date(cell)
-}
-
-/// A day in any of the accepted date forms.
-fn day_of_any_date(cell: &str) -> Result<Option<Day>, String> {
-    let cell = cell.trim();
-    if is_blank(cell) {
+/// A rate: `6.50%` is 0.065 wherever it is written; a bare number is a percentage in columns that say so
+/// (`Impressions click-through rate (%)`: `3.51` is 0.0351) and a fraction elsewhere (a workbook's `0.221`).
+pub fn parse_rate(cell: &str, bare_is_percent: bool) -> Result<Option<f64>, String> {
+    let trimmed = cell.trim();
+    let percent = bare_is_percent || trimmed.ends_with('%');
+    let Some(v) = parse_decimal(trimmed)? else {
         return Ok(None);
-    }
-    let date = parse_date(cell).ok_or_else(|| {
-        format!(
-            "{} is not a date (expected e.g. 2026-07-14, Jul 14, 2026 or 07/14/2026)",
-            show(cell)
-        )
-    })?;
-    Day::from_date(date)
-        .map(Some)
-        .map_err(|_| format!("{} is out of range", show(cell)))
-}
-
-fn parse_date(cell: &str) -> Option<Date> {
-    // ISO first: 2026-07-14, 2026-07-14T10:00:00Z, 2026-07-14 10:00, 2021-12-28 16:45 +0000.
-    if cell.len() >= 10 && cell.as_bytes()[4] == b'-' {
-        let head = cell.get(..10)?;
-        let rest = &cell[10..];
-        if rest.is_empty() || rest.starts_with(['T', ' ', 't']) {
-            return Date::parse(head, format_description!("[year]-[month]-[day]")).ok();
-        }
-        return None;
-    }
-    // Slashes: 2026/07/14 (Rednote, ISO-like) or 07/14/2026 (US, as LinkedIn and Sheets write it).
-    if let Some(d) = slash_date(cell) {
-        return Some(d);
-    }
-    // Chinese: 2026年07月14日 (optionally followed by a time).
-    if let Some((y, rest)) = cell.split_once('年') {
-        let (m, rest) = rest.split_once('月')?;
-        let d = rest.split('日').next()?;
-        let month = TimeMonth::try_from(m.trim().parse::<u8>().ok()?).ok()?;
-        return Date::from_calendar_date(y.trim().parse().ok()?, month, d.trim().parse().ok()?)
-            .ok();
-    }
-    // Month names: "Tue, Jul 14, 2026", "Jul 14, 2026", "July 14, 2026", "14 Jul 2026".
-    month_name_date(cell)
-}
-
-fn slash_date(cell: &str) -> Option<Date> {
-    let head = cell.split([' ', 'T']).next()?;
-    let parts: Vec<&str> = head.split('/').collect();
-    if parts.len() != 3 {
-        return None;
-    }
-    let n: Vec<i32> = parts
-        .iter()
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let (y, m, d) = if parts[0].len() == 4 {
-        (n[0], n[1], n[2])
-    } else if parts[2].len() == 4 {
-        (n[2], n[0], n[1])
-    } else {
-        return None;
     };
-    Date::from_calendar_date(
-        y,
-        TimeMonth::try_from(u8::try_from(m).ok()?).ok()?,
-        u8::try_from(d).ok()?,
-    )
-    .ok()
+    let rate = if percent { v / 100.0 } else { v };
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(format!(
+            "{} is not a rate between 0% and 100%",
+            show(trimmed)
+        ));
+    }
+    Ok(Some((rate * 1e6).round() / 1e6))
 }
 
-fn month_name_date(cell: &str) -> Option<Date> {
-    let words: Vec<&str> = cell.split([' ', ',']).filter(|w| !w.is_empty()).collect();
-    let month_at = words.iter().position(|w| month_from_name(w).is_some())?;
-    let month = month_from_name(words[month_at])?;
-    let numbers: Vec<i32> = words
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != month_at)
-        .filter_map(|(_, w)| w.parse().ok())
+/// Longest title kept, in characters: enough for any headline, short enough for a list.
+pub const TITLE_CHARS: usize = 200;
+
+/// A post's title or text as people should read it: invisible characters (soft hyphens, zero-width spaces)
+/// dropped, every run of whitespace (line breaks, no-break and en spaces) one space, cut at [`TITLE_CHARS`] on a
+/// word boundary with an ellipsis. `None` when nothing is left.
+pub fn clean_title(text: &str) -> Option<String> {
+    let visible: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+            )
+        })
         .collect();
-    let (day, year) = match numbers.as_slice() {
-        [a, b, ..] if *b >= 1000 => (*a, *b),
-        [a, b, ..] if *a >= 1000 => (*b, *a),
-        _ => return None,
-    };
-    Date::from_calendar_date(year, month, u8::try_from(day).ok()?).ok()
-}
-
-fn month_from_name(word: &str) -> Option<TimeMonth> {
-    const NAMES: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let lower = word.trim_end_matches('.').to_ascii_lowercase();
-    if lower.len() < 3 {
+    let words: Vec<&str> = visible.split_whitespace().collect();
+    if words.is_empty() {
         return None;
     }
-    let i = NAMES.iter().position(|n| lower.starts_with(n))?;
-    let full = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    // "Sept" is common; otherwise the word is the abbreviation or the full name.
-    (lower.len() == 3 || full[i].starts_with(&lower) || lower == "sept")
-        .then(|| TimeMonth::try_from(i as u8 + 1).ok())
-        .flatten()
-}
-
-/// A timestamp with time of day, for ids derived from "title + publish time" (Rednote): normalised to
-/// `YYYY-MM-DD HH:MM` so two exports of the same note agree.
-pub fn normalise_timestamp(cell: &str) -> Option<String> {
-    let cell = cell.trim();
-    let day = parse_date(cell)?;
-    // Chinese exports write the time as 19时32分08秒 right after the day.
-    let chinese_time = cell
-        .split_once('日')
-        .map(|(_, t)| t.trim().replace(['时', '分'], ":").replace('秒', ""));
-    let time_part = match &chinese_time {
-        Some(t) if t.contains(':') => t.as_str(),
-        _ => cell
-            .split([' ', 'T'])
-            .find(|p| p.contains(':'))
-            .unwrap_or("00:00"),
-    };
-    let mut hm = time_part.split(':');
-    let h: u8 = hm.next()?.trim().parse().ok()?;
-    let m: u8 = hm.next()?.get(..2)?.parse().ok()?;
-    let t = time::Time::from_hms(h, m, 0).ok()?;
-    let at = PrimitiveDateTime::new(day, t);
-    Some(format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    ))
+    let mut out = String::new();
+    for word in &words {
+        let extra = usize::from(!out.is_empty()) + word.chars().count();
+        if out.chars().count() + extra > TITLE_CHARS {
+            if out.is_empty() {
+                out = word.chars().take(TITLE_CHARS - 1).collect();
+            }
+            out.push('…');
+            return Some(out);
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -367,6 +253,33 @@ mod tests {
     }
 
     #[test]
+    fn rates_as_percent_or_fraction() {
+        assert_eq!(parse_rate("6.50%", false).unwrap(), Some(0.065));
+        assert_eq!(parse_rate("0.221", false).unwrap(), Some(0.221));
+        assert_eq!(parse_rate("3.51", true).unwrap(), Some(0.0351));
+        assert_eq!(parse_rate("", true).unwrap(), None);
+        assert!(parse_rate("140%", false).is_err());
+        assert!(parse_rate("-1", true).is_err());
+    }
+
+    #[test]
+    fn titles_read_as_people_read_them() {
+        assert_eq!(
+            clean_title("  Fresh Air Day\u{2002}2025 –\n\nClean\u{ad} air ").as_deref(),
+            Some("Fresh Air Day 2025 – Clean air")
+        );
+        assert_eq!(clean_title(" \n "), None);
+        let long = "word ".repeat(100);
+        let cut = clean_title(&long).unwrap();
+        assert!(
+            cut.chars().count() <= TITLE_CHARS && cut.ends_with("word…"),
+            "{cut}"
+        );
+        let one = "x".repeat(500);
+        assert_eq!(clean_title(&one).unwrap().chars().count(), TITLE_CHARS);
+    }
+
+    #[test]
     fn huge_cells_are_cut_in_messages() {
         let err = parse_count(&"9".repeat(1_000_000).replace('9', "x")).unwrap_err();
         assert!(err.len() < 100, "{err}");
@@ -393,61 +306,12 @@ mod tests {
         assert_eq!(parse_duration_seconds("1:02:03").unwrap(), Some(3723.0));
         assert_eq!(parse_duration_seconds("4:05").unwrap(), Some(245.0));
         assert_eq!(parse_duration_seconds("61").unwrap(), Some(61.0));
+        assert_eq!(parse_duration_seconds("15.20秒").unwrap(), Some(15.2));
+        assert_eq!(parse_duration_seconds("15.2s").unwrap(), Some(15.2));
         assert!(parse_duration_seconds("1:xx").is_err());
         assert_eq!(
             parse_hours_as_seconds("226.6398").unwrap(),
             Some(815_903.28)
-        );
-    }
-
-    #[test]
-    fn dates_in_every_shape_seen() {
-        let d = |s: &str| parse_day(s).unwrap().unwrap().to_string();
-        assert_eq!(d("2021-12-28 16:45 +0000"), "2021-12-28");
-        assert_eq!(d("2026-07-14"), "2026-07-14");
-        assert_eq!(d("2026-07-14T23:10:00.000Z"), "2026-07-14");
-        assert_eq!(d("Tue, Jul 14, 2026"), "2026-07-14");
-        assert_eq!(d("Mar 15, 2025"), "2025-03-15");
-        assert_eq!(d("March 15, 2025"), "2025-03-15");
-        assert_eq!(d("15 Sept 2025"), "2025-09-15");
-        assert_eq!(d("07/14/2026"), "2026-07-14");
-        assert_eq!(d("2026/07/14 10:00"), "2026-07-14");
-        assert_eq!(d("2026年07月14日 10:00"), "2026-07-14");
-        assert_eq!(parse_day("").unwrap(), None);
-    }
-
-    #[test]
-    fn impossible_dates_are_refused() {
-        for bad in [
-            "2025-02-30",
-            "2025-13-01",
-            "Feb 30, 2025",
-            "yesterday",
-            "13/13/2025",
-            "2025-02-3",
-            "Marchy 1, 2025",
-        ] {
-            assert!(parse_day(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn timestamps_normalise_for_ids() {
-        assert_eq!(
-            normalise_timestamp("2026-07-14 10:05:33").as_deref(),
-            Some("2026-07-14 10:05")
-        );
-        assert_eq!(
-            normalise_timestamp("2026年07月14日 10:05").as_deref(),
-            Some("2026-07-14 10:05")
-        );
-        assert_eq!(
-            normalise_timestamp("2026年07月14日19时32分08秒").as_deref(),
-            Some("2026-07-14 19:32")
-        );
-        assert_eq!(
-            normalise_timestamp("2026-07-14").as_deref(),
-            Some("2026-07-14 00:00")
         );
     }
 
@@ -456,16 +320,6 @@ mod tests {
         #[test]
         fn counts_read_the_same_with_or_without_the_shortcut(cell in "[0-9]{0,18}|[0-9 ,.+-]{0,20}") {
             proptest::prop_assert_eq!(parse_count(&cell), count_of_decimal(&cell));
-        }
-    }
-
-    proptest::proptest! {
-        /// The ISO shortcut gives the day (or the error) the general date reading gives.
-        #[test]
-        fn days_read_the_same_with_or_without_the_shortcut(
-            cell in "[0-9+]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-        ) {
-            proptest::prop_assert_eq!(parse_day(&cell), day_of_any_date(&cell));
         }
     }
 }

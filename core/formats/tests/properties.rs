@@ -2,49 +2,69 @@
 //! rows come back exactly, wherever the file is cut and resumed.
 
 use std::io::Cursor;
+use std::ops::ControlFlow;
 
 use creatoros_formats::decode;
+use creatoros_formats::export::{self, Event, Limits, Upload};
 use creatoros_formats::formats::CANONICAL;
-use creatoros_formats::reader::RowReader;
+use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::{PostRef, RowOutcome};
 use proptest::prelude::*;
 
+fn upload(gz: bool) -> Upload {
+    Upload {
+        name: "export.csv".into(),
+        uploaded: "2026-11-30".parse().unwrap(),
+        gzip_expected: gz,
+        limits: Limits::default(),
+    }
+}
+
+fn dating() -> PartDating {
+    PartDating {
+        part: None,
+        snapshot: "2026-11-30".parse().unwrap(),
+        period_start: None,
+        uploaded: "2026-11-30".parse().unwrap(),
+    }
+}
+
 /// Reads everything; returns (metrics, rejected, file error?).
 fn read_all(bytes: Vec<u8>, gz: bool) -> (usize, usize, bool) {
-    let Ok((text, _)) = decode::open(Cursor::new(bytes), gz) else {
-        return (0, 0, true);
-    };
-    let Ok(mut reader) = RowReader::open(text) else {
-        return (0, 0, true);
-    };
     let (mut ok, mut bad) = (0, 0);
-    while let Some(row) = reader.next_row() {
-        match row {
-            Ok(RowOutcome::Metric(m)) => {
-                assert!(m.line >= 2, "a data row cannot be on the header's line");
-                ok += 1
+    let result = export::read(
+        Box::new(Cursor::new(bytes)),
+        &upload(gz),
+        None,
+        &mut |event| {
+            match event {
+                Event::Row(RowOutcome::Metric(m), _) => {
+                    assert!(m.line >= 2, "a data row cannot be on the header's line");
+                    ok += 1
+                }
+                Event::Row(RowOutcome::Daily(_), _) => ok += 1,
+                Event::Row(RowOutcome::Rejected(r), _) => {
+                    assert!(!r.error.reason.is_empty());
+                    assert!(
+                        r.error.reason.len() < 400,
+                        "bounded message: {}",
+                        r.error.reason.len()
+                    );
+                    bad += 1
+                }
+                _ => {}
             }
-            Ok(RowOutcome::Rejected(r)) => {
-                assert!(!r.error.reason.is_empty());
-                assert!(
-                    r.error.reason.len() < 400,
-                    "bounded message: {}",
-                    r.error.reason.len()
-                );
-                bad += 1
-            }
-            Ok(RowOutcome::Skipped) => {}
-            Err(_) => return (ok, bad, true),
-        }
-    }
-    (ok, bad, false)
+            ControlFlow::Continue(())
+        },
+    );
+    (ok, bad, result.is_err())
 }
 
 fn row() -> impl Strategy<Value = (String, &'static str, String, u64, u64)> {
     (
         "[A-Za-z0-9_-]{1,20}",
         prop::sample::select(vec!["linkedin", "x", "youtube", "rednote"]),
-        (2000i32..2100, 1u8..=12, 1u8..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        (2004i32..2026, 1u8..=12, 1u8..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
         0u64..10_000_000,
         0u64..100_000,
     )
@@ -92,7 +112,7 @@ proptest! {
         // One pass, stopping after `stop` rows to take a checkpoint.
         let stop = cut.index(rows.len() + 1);
         let (t, _) = decode::open(Cursor::new(bytes.clone()), false).unwrap();
-        let mut reader = RowReader::open(t).unwrap();
+        let mut reader = RowReader::open(t, &dating()).unwrap();
         let mut got = Vec::new();
         for _ in 0..stop {
             match reader.next_row().unwrap().unwrap() {
@@ -103,7 +123,8 @@ proptest! {
         let at = reader.position();
         let header = reader.header().to_vec();
         // A continuation reads on from the checkpoint's byte offset, as a ranged GET would.
-        let mut resumed = RowReader::resume(Cursor::new(bytes[at.byte as usize..].to_vec()), &CANONICAL, header, b',', at).unwrap();
+        let context = reader.context().clone();
+        let mut resumed = RowReader::resume(Cursor::new(bytes[at.byte as usize..].to_vec()), &CANONICAL, header, b',', context, at).unwrap();
         while let Some(row) = resumed.next_row() {
             match row.unwrap() {
                 RowOutcome::Metric(m) => got.push(m),
@@ -116,8 +137,8 @@ proptest! {
             prop_assert_eq!(&m.post, &PostRef::App(id.parse().unwrap()));
             prop_assert_eq!(m.platform.as_str(), *platform);
             prop_assert_eq!(m.date.as_str(), date.as_str());
-            prop_assert_eq!(m.counts.impressions, Some(*imp));
-            prop_assert_eq!(m.counts.likes, Some(*likes));
+            prop_assert_eq!(m.counts.impressions, Some(*imp as i64));
+            prop_assert_eq!(m.counts.likes, Some(*likes as i64));
         }
     }
 }
@@ -127,7 +148,7 @@ fn a_row_that_never_ends_stops_the_file_with_its_line() {
     let mut bytes = b"post_id,platform,date,title\np1,x,2026-10-06,ok\np2,x,2026-10-06,\"".to_vec();
     bytes.extend(std::iter::repeat_n(b'a', 9 * 1024 * 1024));
     let (t, _) = decode::open(Cursor::new(bytes), false).unwrap();
-    let mut reader = RowReader::open(t).unwrap();
+    let mut reader = RowReader::open(t, &dating()).unwrap();
     assert!(matches!(reader.next_row(), Some(Ok(RowOutcome::Metric(_)))));
     let err = reader.next_row().unwrap().unwrap_err();
     assert_eq!(

@@ -1,0 +1,278 @@
+//! Excel workbooks (`.xlsx`, `.xls`), read with `calamine` within the [`Limits`]: password-protected and damaged
+//! workbooks are refused with a reason; LinkedIn's creator workbook and single-post export go to their own
+//! readers ([`crate::linkedin`]); every other sheet is read as a table, and sheets that hold no known export
+//! (demographics, notes) are passed over.
+
+use std::io::Cursor;
+use std::ops::ControlFlow;
+
+use calamine::{Reader, Xls, XlsError, Xlsx, XlsxError};
+use zip::ZipArchive;
+
+use crate::export::{Dating, PartInfo, Parts};
+use crate::formats::FORMATS;
+use crate::linkedin;
+use crate::rows::RowOutcome;
+use crate::sheet::{data_ref_text, data_text, SheetFormat, SheetTable, TableSink};
+use crate::{archive, FileError};
+
+/// How the workbook's bytes are packaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A zip container (`.xlsx`).
+    Xlsx,
+    /// An OLE compound file (`.xls`, or an encrypted `.xlsx`).
+    Compound,
+}
+
+/// True when the zip `bytes` is an `.xlsx` workbook (it has `xl/workbook.xml`).
+pub fn is_xlsx(bytes: &[u8]) -> bool {
+    ZipArchive::new(Cursor::new(bytes))
+        .map(|z| z.index_for_name("xl/workbook.xml").is_some())
+        .unwrap_or(false)
+}
+
+/// An open workbook.
+pub(crate) enum Book<'a> {
+    Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
+    Xls(Box<Xls<Cursor<&'a [u8]>>>),
+}
+
+fn xlsx_error(e: XlsxError) -> FileError {
+    match e {
+        XlsxError::Password => FileError::Encrypted {
+            what: "workbook".to_owned(),
+        },
+        other => FileError::Damaged {
+            what: "workbook",
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn xls_error(e: XlsError) -> FileError {
+    match e {
+        XlsError::Password => FileError::Encrypted {
+            what: "workbook".to_owned(),
+        },
+        other => FileError::Damaged {
+            what: "workbook",
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// True when an OLE compound file holds an encrypted OOXML package (a password-protected `.xlsx`).
+fn is_encrypted_package(bytes: &[u8]) -> bool {
+    let name: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    bytes.windows(name.len()).any(|w| w == name.as_slice())
+}
+
+impl<'a> Book<'a> {
+    pub(crate) fn open(bytes: &'a [u8], kind: Kind, dating: &Dating) -> Result<Self, FileError> {
+        match kind {
+            Kind::Xlsx => {
+                let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| FileError::Damaged {
+                    what: "workbook",
+                    reason: e.to_string(),
+                })?;
+                archive::check_directory(&zip, &dating.upload.limits)?;
+                Ok(Book::Xlsx(Box::new(
+                    Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?,
+                )))
+            }
+            Kind::Compound if is_encrypted_package(bytes) => Err(FileError::Encrypted {
+                what: "workbook".to_owned(),
+            }),
+            Kind::Compound => Ok(Book::Xls(Box::new(
+                Xls::new(Cursor::new(bytes)).map_err(xls_error)?,
+            ))),
+        }
+    }
+
+    pub(crate) fn sheet_names(&self) -> Vec<String> {
+        match self {
+            Book::Xlsx(b) => b.sheet_names(),
+            Book::Xls(b) => b.sheet_names(),
+        }
+    }
+
+    /// Calls `each` with every row of `sheet` (1-based row number, cells as text), in order; at most
+    /// `max_rows` rows.
+    pub(crate) fn each_row(
+        &mut self,
+        sheet: &str,
+        max_rows: u64,
+        each: &mut dyn FnMut(u64, Vec<String>) -> ControlFlow<()>,
+    ) -> Result<(), FileError> {
+        let too_many = || FileError::TooManyRows {
+            sheet: sheet.to_owned(),
+            limit: max_rows,
+        };
+        match self {
+            Book::Xlsx(book) => {
+                // Streamed cell by cell: only the shared strings and one row are held.
+                let mut cells = book.worksheet_cells_reader(sheet).map_err(xlsx_error)?;
+                let mut current: Option<(u32, Vec<String>)> = None;
+                while let Some(cell) = cells.next_cell().map_err(xlsx_error)? {
+                    let (row, col) = cell.get_position();
+                    if current.as_ref().is_none_or(|(r, _)| *r != row) {
+                        if let Some((r, values)) = current.take() {
+                            if each(u64::from(r) + 1, values).is_break() {
+                                return Ok(());
+                            }
+                        }
+                        if u64::from(row) >= max_rows {
+                            return Err(too_many());
+                        }
+                        current = Some((row, Vec::new()));
+                    }
+                    let values = &mut current.as_mut().expect("set above").1;
+                    if (col as usize) < values.len() {
+                        continue;
+                    }
+                    values.resize(col as usize, String::new());
+                    values.push(data_ref_text(cell.get_value()));
+                }
+                if let Some((r, values)) = current {
+                    let _ = each(u64::from(r) + 1, values);
+                }
+                Ok(())
+            }
+            Book::Xls(book) => {
+                let range = book.worksheet_range(sheet).map_err(xls_error)?;
+                let Some((row0, col0)) = range.start() else {
+                    return Ok(());
+                };
+                if range.height() as u64 > max_rows {
+                    return Err(too_many());
+                }
+                for (i, row) in range.rows().enumerate() {
+                    let mut values = vec![String::new(); col0 as usize];
+                    values.extend(row.iter().map(data_text));
+                    if each(u64::from(row0) + i as u64 + 1, values).is_break() {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Every row of `sheet`, held (for the small sheets of multi-table layouts).
+    pub(crate) fn rows(
+        &mut self,
+        sheet: &str,
+        max_rows: u64,
+    ) -> Result<Vec<(u64, Vec<String>)>, FileError> {
+        let mut out = Vec::new();
+        self.each_row(sheet, max_rows, &mut |n, cells| {
+            out.push((n, cells));
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// Hands a sheet's part and rows to the upload's parts.
+struct SheetSink<'p, 's> {
+    parts: &'p mut Parts<'s>,
+    sheet: &'p str,
+    note: String,
+    recognised: &'p mut u32,
+    stopped: bool,
+}
+
+impl TableSink for SheetSink<'_, '_> {
+    fn format(&mut self, found: &SheetFormat) -> ControlFlow<()> {
+        *self.recognised += 1;
+        let context = found
+            .context
+            .clone()
+            .expect("settled before the part starts");
+        let sheet = self.sheet;
+        let mut notes = Vec::new();
+        if found.format.dated_by_export() {
+            notes.push(format!("{sheet}: {}", self.note));
+        }
+        notes.extend(context.dates.note().map(|n| format!("{sheet}: {n}")));
+        let flow = self.parts.part(PartInfo {
+            index: 0,
+            container: self.parts.container,
+            name: Some(sheet.to_owned()),
+            format: found.format.name,
+            header: found.header.clone(),
+            delimiter: b',',
+            decoding: None,
+            context,
+            notes,
+        });
+        self.stopped |= flow.is_break();
+        flow
+    }
+
+    fn row(&mut self, outcome: RowOutcome, after: u64) -> ControlFlow<()> {
+        let flow = self.parts.row(outcome, after, 0);
+        self.stopped |= flow.is_break();
+        flow
+    }
+}
+
+/// Reads every export in the workbook `bytes`.
+pub(crate) fn read(
+    bytes: &[u8],
+    kind: Kind,
+    dating: &Dating,
+    parts: &mut Parts<'_>,
+) -> Result<(), FileError> {
+    let mut book = Book::open(bytes, kind, dating)?;
+    let sheets = book.sheet_names();
+    let max_rows = dating.upload.limits.max_sheet_rows;
+    if linkedin::is_creator_workbook(&sheets) {
+        return linkedin::read_creator(&mut book, &sheets, dating, parts);
+    }
+    let mut recognised = 0;
+    let mut problem = None;
+    for sheet in &sheets {
+        let (part_dating, note) = dating.part(Some(sheet), None);
+        let mut table = SheetTable::new(part_dating);
+        let mut sink = SheetSink {
+            parts,
+            sheet,
+            note,
+            recognised: &mut recognised,
+            stopped: false,
+        };
+        book.each_row(sheet, max_rows, &mut |row, cells| {
+            if table.push(row, cells, &mut sink).is_break() || table.is_unknown() {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })?;
+        let _ = table.finish(&mut sink);
+        if problem.is_none() {
+            problem = table.problem.take();
+        }
+        if sink.stopped {
+            return Ok(());
+        }
+    }
+    if recognised > 0 {
+        return Ok(());
+    }
+    if linkedin::read_single_post(&mut book, &sheets, dating, parts)? {
+        return Ok(());
+    }
+    Err(problem.unwrap_or_else(|| FileError::NoKnownSheet {
+        sheets: sheets.join(", "),
+        formats: FORMATS
+            .iter()
+            .map(|f| f.description)
+            .chain([linkedin::CREATOR_DESCRIPTION, linkedin::POST_DESCRIPTION])
+            .collect::<Vec<_>>()
+            .join("; "),
+    }))
+}
