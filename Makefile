@@ -104,7 +104,7 @@ bench-init:
 
 # Peak memory streaming a generated 1 GB export through the parse path.
 bench-rss:
-	cargo build --release -q -p creatoros-core --example parse_file
+	cargo build --release -q -p creatoros-formats --example parse_file
 	/usr/bin/time -v target/release/examples/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
 

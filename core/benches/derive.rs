@@ -17,23 +17,19 @@ fn month(n: usize) -> Vec<Metric> {
             let date = Day::parse(format!("2026-10-{:02}", i % 28 + 1)).unwrap();
             let post = i / 28;
             Metric {
-                workspace_id: ws.clone(),
-                post_id: PostId::parse(format!("p{post}")).unwrap(),
-                platform: Platform::ALL[post % 4],
-                month: date.month(),
-                date,
-                impressions: Some(1_000 + (post as u64 * 7_919) % 90_000 + (i % 28) as u64 * 50),
-                likes: Some((post as u64 * 31) % 4_000 + (i % 28) as u64),
-                comments: Some(post as u64 % 300),
-                shares: Some(post as u64 % 120),
-                saves: None,
-                clicks: None,
-                views: None,
-                watch_time_seconds: None,
-                followers_gained: None,
+                impressions: Some(1_000 + (post as i64 * 7_919) % 90_000 + (i % 28) as i64 * 50),
+                likes: Some((post as i64 * 31) % 4_000 + (i % 28) as i64),
+                comments: Some(post as i64 % 300),
+                shares: Some(post as i64 % 120),
                 source: Some("bench".into()),
                 captured_at: Some("2026-11-01T00:00:00.000Z".into()),
                 import_id: Some("imp-bench".into()),
+                ..Metric::new(
+                    ws.clone(),
+                    PostId::parse(format!("p{post}")).unwrap(),
+                    Platform::ALL[post % 4],
+                    date,
+                )
             }
         })
         .collect()

@@ -8,8 +8,9 @@ use std::io::Cursor;
 
 use creatoros_core::contract::{Item, KeyCodec};
 use creatoros_core::ids::WorkspaceId;
+use creatoros_core::ingest::items::Provenance;
 use creatoros_formats::decode;
-use creatoros_formats::reader::RowReader;
+use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::RowOutcome;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -24,16 +25,19 @@ fn items<'a>(
     ws: &'a WorkspaceId,
 ) -> impl Iterator<Item = Item> + 'a {
     let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).unwrap();
-    let mut reader = RowReader::open(text).unwrap();
+    let mut reader =
+        RowReader::open(text, &PartDating::upload_day("2026-11-30".parse().unwrap())).unwrap();
     std::iter::from_fn(move || reader.next_row()).filter_map(move |row| match row.unwrap() {
         RowOutcome::Metric(m) => {
             let metric = creatoros_core::ingest::items::metric_of(
                 &m,
                 ws,
                 m.post.default_id().clone(),
-                Some("bench".into()),
-                None,
-                None,
+                &Provenance {
+                    source: Some("bench".into()),
+                    captured_at: None,
+                    import_id: None,
+                },
             );
             Some(codec.encode(&metric).unwrap())
         }

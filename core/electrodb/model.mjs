@@ -19,6 +19,7 @@ export const TASK_STATUS = ["open", "done", "dismissed"];
 export const SEVERITY = ["info", "warning", "critical"];
 export const PLAN_STATUS = ["draft", "active", "archived"];
 export const IMPORT_STATUS = ["processing", "completed", "partial", "failed"];
+export const MEASURE = ["lifetime", "period"];
 
 const text = (required = false) => ({ type: "string", ...(required ? { required: true } : {}) });
 const number = (required = false) => ({ type: "number", ...(required ? { required: true } : {}) });
@@ -154,8 +155,15 @@ export function schemas(casing = "none") {
         workspaceId: text(true),
         postId: text(true),
         platform: { type: PLATFORMS, required: true },
-        date: text(true), // YYYY-MM-DD: cumulative totals as of this day
+        date: text(true), // YYYY-MM-DD: the day these numbers were true (a snapshot; never the publish day)
         month: text(true), // YYYY-MM of date
+        // What the numbers measure: totals to date ("lifetime", also when absent) or totals over the period
+        // periodStart..periodEnd (= date), which may be negative where a platform subtracts removals.
+        measure: { type: MEASURE },
+        periodStart: text(),
+        periodEnd: text(),
+        publishedAt: text(), // ISO-8601, as precise as the export: a day, a local time, or with an offset
+        title: text(), // the post's title or first words, as the export gives them
         impressions: number(),
         likes: number(),
         comments: number(),
@@ -163,8 +171,10 @@ export function schemas(casing = "none") {
         saves: number(),
         clicks: number(),
         views: number(),
+        engagements: number(), // where an export gives only the platform's total (LinkedIn's top posts)
         watchTimeSeconds: number(),
         followersGained: number(), // net: may be negative
+        clickThroughRate: number(), // thumbnail or cover click-through, 0..1
         source: text(),
         capturedAt: text(),
         // Set by the ingest worker only. A metric the app writes or edits must not carry it: its absence is
@@ -230,6 +240,45 @@ export function schemas(casing = "none") {
       },
     },
 
+    // One day's values of the account (subject "account") or of one post (subject "post-<postId>"), from exports
+    // that give a value per day: increments over that day, never snapshots. Written by the ingest worker.
+    daily: {
+      model: model("daily"),
+      attributes: {
+        workspaceId: text(true),
+        platform: { type: PLATFORMS, required: true },
+        subject: text(true),
+        day: text(true), // YYYY-MM-DD
+        month: text(true), // YYYY-MM of day
+        postId: text(), // the post, for a post's series
+        title: text(),
+        publishedAt: text(),
+        impressions: number(),
+        engagements: number(),
+        likes: number(),
+        comments: number(),
+        shares: number(),
+        saves: number(),
+        clicks: number(),
+        views: number(),
+        watchTimeSeconds: number(),
+        followersGained: number(),
+        followersLost: number(),
+        followers: number(), // total at the end of the day
+        profileVisits: number(),
+        postsPublished: number(),
+        clickThroughRate: number(),
+        source: text(),
+        capturedAt: text(),
+        importId: text(),
+      },
+      indexes: {
+        bySubject: primary(["workspaceId"], ["platform", "subject", "day"]),
+        byMonth: gsi1(["workspaceId", "month"], ["day", "platform", "subject"]),
+        byPlatform: gsi2(["workspaceId", "platform"], ["day", "subject"]),
+      },
+    },
+
     // One record per ingested S3 object, written by the ingest worker; the app shows it as import history.
     import: {
       model: model("import"),
@@ -252,14 +301,23 @@ export function schemas(casing = "none") {
           type: "list",
           items: {
             type: "map",
-            properties: { line: number(), column: text(), reason: text() },
+            properties: { part: text(), line: number(), column: text(), reason: text() },
           },
         },
         rejectsKey: text(),
         months: strings,
         checkpoint: {
           type: "map",
-          properties: { byteOffset: number(), rawOffset: number(), line: number(), header: strings, delimiter: text() },
+          properties: {
+            part: number(),
+            byteOffset: number(),
+            rawOffset: number(),
+            line: number(),
+            format: text(),
+            header: strings,
+            delimiter: text(),
+            context: { type: "any" },
+          },
         },
         leaseOwner: text(),
         leaseExpiresAt: text(),
@@ -269,6 +327,8 @@ export function schemas(casing = "none") {
         version: number(true),
         failure: text(), // why the file failed or stopped early; row problems are in `errors`
         invocations: number(),
+        container: text(), // plain, gzip, zip, xlsx or xls
+        notes: strings, // how the file was read: its dating, its dates, a table cut short, entries skipped
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["importId"]),

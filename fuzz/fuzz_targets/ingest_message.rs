@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| creatoros_fuzz::ingest_message(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| creatoros_fuzz::pipeline::ingest_message(data));

@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| creatoros_fuzz::object_key(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| creatoros_fuzz::pipeline::object_key(data));

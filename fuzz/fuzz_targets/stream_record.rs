@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| creatoros_fuzz::stream_record(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| creatoros_fuzz::pipeline::stream_record(data));

@@ -71,7 +71,24 @@ pub fn sample_documents(workspace: &str, month: &str) -> Vec<(&'static str, Valu
         (
             "metric",
             json!({"workspaceId": workspace, "postId": "x-1849000000000000777", "platform": "x",
-            "date": day(9), "month": month, "impressions": 900, "likes": 4}),
+            "date": day(9), "month": month, "measure": "lifetime", "publishedAt": format!("{}T16:00+00:00", day(8)),
+            "title": "An unplanned post", "impressions": 900, "likes": 4}),
+        ),
+        (
+            "metric",
+            json!({"workspaceId": workspace, "postId": "yt-F3HVs95pagk", "platform": "youtube",
+            "date": day(12), "month": month, "measure": "period", "periodStart": day(1), "periodEnd": day(12),
+            "title": "Studio export", "views": 2775, "likes": -2, "clickThroughRate": 0.0412}),
+        ),
+        (
+            "daily",
+            json!({"workspaceId": workspace, "platform": "youtube", "subject": "account", "day": day(11),
+            "month": month, "views": 1224, "source": "youtube-totals"}),
+        ),
+        (
+            "daily",
+            json!({"workspaceId": workspace, "platform": "youtube", "subject": "post-yt-F3HVs95pagk",
+            "day": day(11), "month": month, "postId": "yt-F3HVs95pagk", "title": "Studio export", "views": 35}),
         ),
         (
             "insight",
@@ -90,7 +107,8 @@ pub fn sample_documents(workspace: &str, month: &str) -> Vec<(&'static str, Valu
             json!({"workspaceId": workspace, "importId": "demo-import-1", "month": month,
             "status": "completed", "bucket": "creatoros-imports", "key": format!("imports/{workspace}/demo.csv"),
             "sourceTime": format!("{}T09:00:00Z", day(10)), "format": "canonical", "rowsSeen": 3,
-            "rowsWritten": 3, "rowsRejected": 0, "months": [month], "version": 1, "invocations": 1}),
+            "rowsWritten": 3, "rowsRejected": 0, "months": [month], "version": 1, "invocations": 1,
+            "container": "plain", "notes": ["dated 2026-10-10, the day it was uploaded (the export states no period)"]}),
         ),
     ]
 }
@@ -172,6 +190,7 @@ pub async fn write_documents(
             "import" => create::<Import>(repo, doc).await?,
             "lock" => create::<creatoros_core::entities::Lock>(repo, doc).await?,
             "derivation" => create::<creatoros_core::entities::Derivation>(repo, doc).await?,
+            "daily" => create::<creatoros_core::entities::Daily>(repo, doc).await?,
             "metric" => {
                 metrics.push(
                     serde_json::from_value(doc.clone())

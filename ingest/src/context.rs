@@ -5,6 +5,7 @@ use std::time::Duration;
 use creatoros_core::config::{self, ConfigError};
 use creatoros_core::contract::KeyCodec;
 use creatoros_core::repo::TableRepo;
+use creatoros_formats::export::Limits;
 
 use crate::writer::WriteMode;
 
@@ -25,6 +26,8 @@ pub struct Settings {
     pub checkpoint_chunks: usize,
     /// Delay before a deferred message (workspace busy) is seen again.
     pub defer_delay: Duration,
+    /// Bounds on workbooks and zips, which are read whole.
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -68,6 +71,7 @@ impl Settings {
             chunk_rows: 1000,
             checkpoint_chunks: 20,
             defer_delay: Duration::from_secs(30),
+            limits: Limits::default(),
         }
     }
 }

@@ -14,17 +14,17 @@ use std::time::Instant;
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 
-use creatoros_core::entities::{Checkpoint, Import, ImportStatus, Metric, RowError};
+use creatoros_core::contract::Item;
+use creatoros_core::entities::{Checkpoint, Import, ImportStatus, RowError};
 use creatoros_core::ids::timestamp::iso_millis;
-use creatoros_core::ids::{ItemId, Month, WorkspaceId};
+use creatoros_core::ids::{Day, ItemId, Month, WorkspaceId};
 use creatoros_core::ingest::import_id::import_id;
+use creatoros_core::ingest::items::{daily_of, metric_of, Provenance};
 use creatoros_core::ingest::object_key::workspace_of;
 use creatoros_core::repo::{Created, RepoError};
-use creatoros_formats::decode::{self, Decoding};
-use creatoros_formats::formats::{format_by_name, FormatSpec};
-use creatoros_formats::reader::{Position, RowReader};
+use creatoros_formats::export::{self, Event, PartInfo, Position, Resume, TextResume, Upload};
 use creatoros_formats::rejects::RejectsWriter;
-use creatoros_formats::rows::{MetricRow, RowOutcome};
+use creatoros_formats::rows::{RejectedRow, RowOutcome};
 use creatoros_formats::FileError;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -102,16 +102,14 @@ impl ImportError {
 
 /// Everything the reader thread reports.
 enum ReadEvent {
-    Opened {
-        format: &'static FormatSpec,
-        header: Vec<String>,
-        delimiter: u8,
-        decoding: Option<Decoding>,
-    },
+    /// A part (the file, a sheet, a zip entry) starts.
+    Part(Box<PartInfo>),
+    /// Rows, and the position after the last.
     Chunk {
         rows: Vec<RowOutcome>,
         end: Position,
     },
+    /// The file cannot be read further.
     Failed(FileError),
 }
 
@@ -405,6 +403,8 @@ async fn claim(
                     version: 1,
                     failure: None,
                     invocations: 1,
+                    container: None,
+                    notes: Vec::new(),
                 };
                 match ctx.repo.create(&fresh).await? {
                     Created::Inserted => return Ok(Claim::Ready(Box::new(fresh))),
@@ -469,25 +469,33 @@ async fn process(
     owner: &str,
     deadline: Instant,
 ) -> Result<End, ImportError> {
-    let resume = record.checkpoint.clone();
-    if let Some(cp) = &resume {
-        if cp.raw_offset.is_some_and(|r| r >= info.size) {
+    let resume = record
+        .checkpoint
+        .as_ref()
+        .map(|cp| resume_of(cp, record.container.as_deref()));
+    if let (Some(cp), Some(r)) = (&record.checkpoint, &resume) {
+        if r.in_place && cp.raw_offset.is_some_and(|o| o >= info.size) {
             return Ok(End::Finished {
                 error: None,
                 header: cp.header.clone(),
             });
         }
     }
-    let from = resume.as_ref().and_then(|c| c.raw_offset).unwrap_or(0);
+    let from = match (&record.checkpoint, &resume) {
+        (Some(cp), Some(r)) if r.in_place => cp.raw_offset.unwrap_or(0),
+        _ => 0,
+    };
     let raw = source::open(&ctx.s3, info, from).await?;
-    let format = resume
-        .as_ref()
-        .and_then(|_| record.format.as_deref().and_then(format_by_name));
+    let upload = Upload {
+        name: info.key.rsplit('/').next().unwrap_or(&info.key).to_owned(),
+        uploaded: Day::parse(&iso_millis(info.last_modified)[..10]).expect("ISO day"),
+        gzip_expected: info.gzip,
+        limits: ctx.settings.limits,
+    };
     let (tx, mut rx) = mpsc::channel::<ReadEvent>(2);
     let chunk_rows = ctx.settings.chunk_rows.max(1);
-    let gzip = info.gzip;
     let reader_thread =
-        tokio::task::spawn_blocking(move || read_rows(raw, gzip, resume, format, chunk_rows, tx));
+        tokio::task::spawn_blocking(move || read_rows(raw, upload, resume, chunk_rows, tx));
 
     let linker = Linker::load(&ctx.repo, &record.workspace_id).await?;
     let writer = MetricWriter::new(&ctx.repo, ctx.settings.write_mode, 32);
@@ -500,10 +508,15 @@ async fn process(
     let mut months: BTreeSet<Month> = record.months.iter().cloned().collect();
     let mut part = RejectsWriter::new(Vec::new(), None).expect("in memory");
     let mut part_start = record.checkpoint.as_ref().map_or(0, |c| c.line);
-    let mut opened: Option<(Vec<String>, u8, Option<Decoding>)> = None;
+    let mut current: Option<Box<PartInfo>> = None;
+    let mut formats: Vec<String> = Vec::new();
     let mut since_checkpoint = 0;
     let mut stats = WriteStats::default();
-    let source_time = iso_millis(info.last_modified);
+    let provenance = |record: &Import| Provenance {
+        source: record.format.clone(),
+        captured_at: Some(iso_millis(info.last_modified)),
+        import_id: Some(record.import_id.to_string()),
+    };
 
     let end = loop {
         let Some(event) = rx.recv().await else {
@@ -513,14 +526,16 @@ async fn process(
             };
         };
         match event {
-            ReadEvent::Opened {
-                format,
-                header,
-                delimiter,
-                decoding,
-            } => {
-                record.format = Some(format.name.to_owned());
-                opened = Some((header, delimiter, decoding));
+            ReadEvent::Part(p) => {
+                record.container = Some(p.container.as_str().to_owned());
+                if !formats.iter().any(|f| f == p.format) {
+                    formats.push(p.format.to_owned());
+                }
+                record.format = Some(formats.join(", "));
+                for note in &p.notes {
+                    add_note(record, p.name.as_deref(), note);
+                }
+                current = Some(p);
             }
             ReadEvent::Failed(e) if e.is_retryable() => {
                 return Err(ImportError::Read(e.to_string()))
@@ -532,39 +547,64 @@ async fn process(
                 }
             }
             ReadEvent::Chunk { rows, end } => {
-                let mut metrics = Vec::with_capacity(rows.len());
+                let provenance = provenance(record);
+                let part_name = current.as_ref().and_then(|p| p.name.clone());
+                let mut items: Vec<Item> = Vec::with_capacity(rows.len());
                 for row in rows {
-                    match row {
+                    // An item the contract refuses is the row's fault, reported like any rejected row.
+                    let encoded = match row {
                         RowOutcome::Metric(m) => {
                             record.rows_seen += 1;
-                            months.insert(m.date.month());
-                            metrics.push(to_metric(&linker, record, &m, &source_time));
+                            let (post_id, _planned) = linker.resolve(&m.post);
+                            let metric = metric_of(&m, &record.workspace_id, post_id, &provenance);
+                            Some((m.line, m.date.month(), ctx.repo.codec().encode(&metric)))
+                        }
+                        RowOutcome::Daily(d) => {
+                            record.rows_seen += 1;
+                            let post_id = d.post.as_ref().map(|p| linker.resolve(p).0);
+                            let daily = daily_of(&d, &record.workspace_id, post_id, &provenance);
+                            Some((d.line, d.day.month(), ctx.repo.codec().encode(&daily)))
                         }
                         RowOutcome::Rejected(r) => {
                             record.rows_seen += 1;
-                            record.rows_rejected += 1;
-                            if record.errors.len() < Import::MAX_ERRORS {
-                                record.errors.push(RowError {
-                                    line: r.error.line,
-                                    column: r.error.column.clone(),
-                                    reason: r.error.reason.clone(),
-                                });
-                            }
-                            part.write(&r)
-                                .map_err(|e| ImportError::Read(e.to_string()))?;
+                            reject(record, &mut part, &r)?;
+                            None
                         }
-                        RowOutcome::Skipped => {}
+                        RowOutcome::Note(note) => {
+                            add_note(record, part_name.as_deref(), &note);
+                            None
+                        }
+                        RowOutcome::Skipped => None,
+                    };
+                    match encoded {
+                        Some((_, month, Ok(item))) => {
+                            months.insert(month);
+                            items.push(item);
+                        }
+                        Some((line, _, Err(e))) => {
+                            let r = RejectedRow {
+                                error: RowError {
+                                    part: part_name.clone(),
+                                    line,
+                                    column: None,
+                                    reason: format!("cannot be stored: {e}"),
+                                },
+                                cells: Vec::new(),
+                            };
+                            reject(record, &mut part, &r)?;
+                        }
+                        None => {}
                     }
                 }
-                record.rows_written += metrics.len() as u64;
-                stats += writer.write(&metrics).await?;
+                record.rows_written += items.len() as u64;
+                stats += writer.write(items).await?;
                 since_checkpoint += 1;
                 // `<=`: with no margin and no time left, stop after this chunk (every invocation makes progress).
                 let out_of_time =
                     deadline.saturating_duration_since(Instant::now()) <= ctx.settings.stop_margin;
                 if since_checkpoint >= ctx.settings.checkpoint_chunks || out_of_time {
-                    let Some((header, delimiter, decoding)) = &opened else {
-                        unreachable!("chunks follow Opened")
+                    let Some(current) = &current else {
+                        unreachable!("chunks follow a part")
                     };
                     let full = std::mem::replace(
                         &mut part,
@@ -573,13 +613,7 @@ async fn process(
                     rejects.put_part(part_start, full).await?;
                     part_start = end.line;
                     record.months = months.iter().cloned().collect();
-                    record.checkpoint = Some(checkpoint(
-                        end,
-                        header,
-                        *delimiter,
-                        decoding.as_ref(),
-                        record.checkpoint.as_ref(),
-                    ));
+                    record.checkpoint = Some(checkpoint(end, current, record.checkpoint.as_ref()));
                     record.lease_expires_at =
                         Some(iso_millis(OffsetDateTime::now_utc() + ctx.settings.lease));
                     match save(ctx, record).await {
@@ -618,172 +652,143 @@ async fn process(
         End::Finished { error, .. } => {
             rejects.put_part(part_start, part).await?;
             record.months = months.into_iter().collect();
-            let header = match (&opened, &record.checkpoint) {
-                (Some((header, _, _)), _) => header.clone(),
+            // One part: its rejects keep its header; several parts have no header in common.
+            let single = formats.len() <= 1
+                && record
+                    .container
+                    .as_deref()
+                    .is_none_or(|c| c == "plain" || c == "gzip");
+            let header = match (&current, &record.checkpoint) {
+                (Some(p), _) if single => p.header.clone(),
                 (None, Some(cp)) => cp.header.clone(),
-                (None, None) => Vec::new(),
+                _ => Vec::new(),
             };
             End::Finished { error, header }
         }
         other => other,
     };
     info!(import = %record.import_id, written = stats.written, unchanged = stats.unchanged,
-          superseded = stats.superseded, "metric writes");
+          superseded = stats.superseded, "item writes");
     Ok(end)
 }
 
-/// A checkpoint at `end`; the raw offset is known only when the text is the object's own bytes.
-fn checkpoint(
-    end: Position,
-    header: &[String],
-    delimiter: u8,
-    decoding: Option<&Decoding>,
-    previous: Option<&Checkpoint>,
-) -> Checkpoint {
-    // A resumed reader has no decoding of its own: it continues a plain UTF-8 file at a raw offset.
-    let raw_base = match decoding {
-        Some(d) if d.offsets_are_raw() => Some(d.bom_len),
-        Some(_) => None,
-        None => previous.and_then(|p| p.raw_offset.map(|r| r - p.byte_offset)),
+/// Counts a rejected row, keeps it among the first errors, and adds it to the rejects file's current part.
+fn reject(
+    record: &mut Import,
+    part: &mut RejectsWriter<Vec<u8>>,
+    row: &RejectedRow,
+) -> Result<(), ImportError> {
+    record.rows_rejected += 1;
+    if record.errors.len() < Import::MAX_ERRORS {
+        record.errors.push(row.error.clone());
+    }
+    part.write(row)
+        .map_err(|e| ImportError::Read(e.to_string()))
+}
+
+/// Adds a note (prefixed by the part it is about) unless the record has it or is full.
+fn add_note(record: &mut Import, part: Option<&str>, note: &str) {
+    let text = match part {
+        Some(p) => format!("{p}: {note}"),
+        None => note.to_owned(),
     };
-    Checkpoint {
-        byte_offset: end.byte,
-        raw_offset: raw_base.map(|b| b + end.byte),
-        line: end.line,
-        header: header.to_vec(),
-        delimiter: (delimiter as char).to_string(),
+    if record.notes.len() < Import::MAX_ERRORS && !record.notes.contains(&text) {
+        record.notes.push(text);
     }
 }
 
-fn to_metric(linker: &Linker, record: &Import, row: &MetricRow, source_time: &str) -> Metric {
-    let (post_id, _planned) = linker.resolve(&row.post);
-    creatoros_core::ingest::items::metric_of(
-        row,
-        &record.workspace_id,
-        post_id,
-        record.format.clone(),
-        Some(source_time.to_owned()),
-        Some(record.import_id.to_string()),
-    )
+/// How to continue from a stored checkpoint: text files continue in place (from the byte offset, with the
+/// format, header and dates they were opened with); anything else is read again from its start.
+fn resume_of(cp: &Checkpoint, container: Option<&str>) -> Resume {
+    let text_file = matches!(container, None | Some("plain") | Some("gzip"));
+    let text = match (&cp.format, &cp.context) {
+        (Some(format), Some(context)) if text_file && cp.part == 0 => Some(TextResume {
+            format: format.clone(),
+            header: cp.header.clone(),
+            delimiter: cp.delimiter.bytes().next().unwrap_or(b','),
+            context: context.clone(),
+        }),
+        _ => None,
+    };
+    Resume {
+        at: Position {
+            part: cp.part,
+            byte: cp.byte_offset,
+            line: cp.line,
+        },
+        in_place: text.is_some() && cp.raw_offset.is_some(),
+        text,
+    }
 }
 
-/// The reader thread: decode, detect (or resume), and send rows in chunks until the end, an error, or until the
-/// receiver hangs up (the worker stopped for time).
+/// A checkpoint at `end` of `part`; the raw offset is known only when the text is the object's own bytes.
+fn checkpoint(end: Position, part: &PartInfo, previous: Option<&Checkpoint>) -> Checkpoint {
+    let text_file = matches!(
+        part.container,
+        export::Container::Plain | export::Container::Gzip
+    );
+    // A part continued in place has no decoding of its own: it continues a plain UTF-8 file at a raw offset.
+    let raw_base = match (&part.decoding, text_file) {
+        (_, false) => None,
+        (Some(d), true) if d.offsets_are_raw() => Some(d.bom_len),
+        (Some(_), true) => None,
+        (None, true) => previous.and_then(|p| p.raw_offset.map(|r| r - p.byte_offset)),
+    };
+    Checkpoint {
+        part: end.part,
+        byte_offset: end.byte,
+        raw_offset: raw_base.map(|b| b + end.byte),
+        line: end.line,
+        format: Some(part.format.to_owned()),
+        header: part.header.clone(),
+        delimiter: (part.delimiter as char).to_string(),
+        context: Some(part.context.clone()),
+    }
+}
+
+/// The reader thread: reads the upload (from its start, or continuing a checkpoint) and sends parts and rows in
+/// chunks until the end, an error, or until the receiver hangs up (the worker stopped for time).
 fn read_rows(
     raw: Box<dyn std::io::Read + Send>,
-    gzip: bool,
-    resume: Option<Checkpoint>,
-    format: Option<&'static FormatSpec>,
+    upload: Upload,
+    resume: Option<Resume>,
     chunk_rows: usize,
     tx: mpsc::Sender<ReadEvent>,
 ) {
     let send = |event| tx.blocking_send(event).is_ok();
-    let opened = match (&resume, format) {
-        (Some(cp), Some(format)) => {
-            let delimiter = cp.delimiter.bytes().next().unwrap_or(b',');
-            let at = Position {
-                byte: cp.byte_offset,
-                line: cp.line,
-            };
-            let text: Result<Box<dyn std::io::Read + Send>, FileError> = if cp.raw_offset.is_some()
-            {
-                Ok(raw)
-            } else {
-                // Compressed or transcoded: decode from the start and skip what was read before.
-                decode::open(raw, gzip).and_then(|(mut t, _)| {
-                    std::io::copy(
-                        &mut std::io::Read::take(&mut t, cp.byte_offset),
-                        &mut std::io::sink(),
-                    )
-                    .map_err(FileError::read)?;
-                    Ok(t)
-                })
-            };
-            text.and_then(|t| RowReader::resume(t, format, cp.header.clone(), delimiter, at))
-                .map(|r| (Box::new(r) as Box<dyn Rows>, None))
+    let mut rows = Vec::with_capacity(chunk_rows);
+    let mut last = Position::default();
+    let result = export::read(raw, &upload, resume.as_ref(), &mut |event| {
+        let flowing = match event {
+            Event::Part(info) => {
+                // The rows so far belong to the part before.
+                (rows.is_empty()
+                    || send(ReadEvent::Chunk {
+                        rows: std::mem::replace(&mut rows, Vec::with_capacity(chunk_rows)),
+                        end: last,
+                    }))
+                    && send(ReadEvent::Part(Box::new(info.clone())))
+            }
+            Event::Row(row, at) => {
+                rows.push(row);
+                last = at;
+                rows.len() < chunk_rows
+                    || send(ReadEvent::Chunk {
+                        rows: std::mem::replace(&mut rows, Vec::with_capacity(chunk_rows)),
+                        end: at,
+                    })
+            }
+        };
+        if flowing {
+            std::ops::ControlFlow::Continue(())
+        } else {
+            std::ops::ControlFlow::Break(())
         }
-        _ => decode::open(raw, gzip)
-            .and_then(|(t, d)| RowReader::open(t).map(|r| (Box::new(r) as Box<dyn Rows>, Some(d)))),
-    };
-    let (mut reader, decoding) = match opened {
-        Ok(r) => r,
-        Err(e) => {
-            send(ReadEvent::Failed(e));
-            return;
-        }
-    };
-    if !send(ReadEvent::Opened {
-        format: reader.spec(),
-        header: reader.header_cells(),
-        delimiter: reader.delim(),
-        decoding,
-    }) {
+    });
+    if !rows.is_empty() && !send(ReadEvent::Chunk { rows, end: last }) {
         return;
     }
-    let mut rows = Vec::with_capacity(chunk_rows);
-    loop {
-        match reader.next() {
-            Some(Ok(row)) => {
-                rows.push(row);
-                if rows.len() >= chunk_rows {
-                    let chunk = std::mem::replace(&mut rows, Vec::with_capacity(chunk_rows));
-                    if !send(ReadEvent::Chunk {
-                        rows: chunk,
-                        end: reader.at(),
-                    }) {
-                        return;
-                    }
-                }
-            }
-            Some(Err(e)) => {
-                let end = reader.at();
-                if !rows.is_empty()
-                    && !send(ReadEvent::Chunk {
-                        rows: std::mem::take(&mut rows),
-                        end,
-                    })
-                {
-                    return;
-                }
-                send(ReadEvent::Failed(e));
-                return;
-            }
-            None => {
-                if !rows.is_empty() {
-                    send(ReadEvent::Chunk {
-                        rows,
-                        end: reader.at(),
-                    });
-                }
-                return;
-            }
-        }
-    }
-}
-
-/// A row reader over any stream (fresh or resumed readers have different input types).
-trait Rows {
-    fn next(&mut self) -> Option<Result<RowOutcome, FileError>>;
-    fn at(&self) -> Position;
-    fn spec(&self) -> &'static FormatSpec;
-    fn header_cells(&self) -> Vec<String>;
-    fn delim(&self) -> u8;
-}
-
-impl<R: std::io::Read> Rows for RowReader<R> {
-    fn next(&mut self) -> Option<Result<RowOutcome, FileError>> {
-        self.next_row()
-    }
-    fn at(&self) -> Position {
-        self.position()
-    }
-    fn spec(&self) -> &'static FormatSpec {
-        self.format()
-    }
-    fn header_cells(&self) -> Vec<String> {
-        self.header().to_vec()
-    }
-    fn delim(&self) -> u8 {
-        self.delimiter()
+    if let Err(e) = result {
+        send(ReadEvent::Failed(e));
     }
 }

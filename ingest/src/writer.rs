@@ -1,4 +1,4 @@
-//! Writes metric items so the newest upload wins, whatever order files are processed in.
+//! Writes metric and daily items so the newest upload wins, whatever order files are processed in.
 //!
 //! Every item carries its source's time (`capturedAt`, the object's upload time) and `importId`; between two
 //! writes of one key, the larger `(capturedAt, importId)` wins, and ties go to what is stored.
@@ -14,7 +14,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use creatoros_core::contract::Item;
-use creatoros_core::entities::Metric;
 use creatoros_core::repo::{Condition, RepoError, TableRepo};
 use futures::StreamExt;
 
@@ -97,20 +96,20 @@ impl<'a> MetricWriter<'a> {
         }
     }
 
-    /// Writes `metrics`; on error, some may have been written (writes are idempotent, so the caller retries the
-    /// whole chunk).
-    pub async fn write(&self, metrics: &[Metric]) -> Result<WriteStats, RepoError> {
+    /// Writes `items` (metric and daily items, encoded); on error, some may have been written (writes are
+    /// idempotent, so the caller retries the whole chunk).
+    pub async fn write(&self, items: Vec<Item>) -> Result<WriteStats, RepoError> {
         // Later rows for the same key win within a chunk, as they would across chunks.
-        let mut by_key: HashMap<(String, String), Item> = HashMap::with_capacity(metrics.len());
-        let mut order = Vec::with_capacity(metrics.len());
-        for m in metrics {
-            let item = self.repo.codec().encode(m)?;
+        let count = items.len();
+        let mut by_key: HashMap<(String, String), Item> = HashMap::with_capacity(count);
+        let mut order = Vec::with_capacity(count);
+        for item in items {
             let key = key_of(&item);
             if by_key.insert(key.clone(), item).is_none() {
                 order.push(key);
             }
         }
-        let duplicates = metrics.len() - order.len();
+        let duplicates = count - order.len();
         let items: Vec<Item> = order
             .into_iter()
             .filter_map(|k| by_key.remove(&k))

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use creatoros_core::contract::{Item, KeyCodec};
 use creatoros_core::entities::Metric;
 use creatoros_core::ids::WorkspaceId;
+use creatoros_core::ingest::items::Provenance;
 use creatoros_formats::decode;
-use creatoros_formats::reader::RowReader;
+use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::RowOutcome;
 use creatoros_ingest::handler;
 use serde_json::Value;
@@ -68,7 +69,8 @@ pub fn encode_export(bytes: &[u8], workspace: &str, codec: &KeyCodec) -> Vec<Ite
 pub fn export_metrics(bytes: &[u8], workspace: &str) -> Vec<Metric> {
     let ws = WorkspaceId::parse(workspace).expect("workspace id");
     let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).expect("decodable export");
-    let mut reader = RowReader::open(text).expect("export with a header");
+    let dating = PartDating::upload_day("2026-11-24".parse().expect("day"));
+    let mut reader = RowReader::open(text, &dating).expect("export with a header");
     let mut metrics = Vec::new();
     while let Some(row) = reader.next_row() {
         if let RowOutcome::Metric(m) = row.expect("readable row") {
@@ -76,9 +78,11 @@ pub fn export_metrics(bytes: &[u8], workspace: &str) -> Vec<Metric> {
                 &m,
                 &ws,
                 m.post.default_id().clone(),
-                Some(format!("canonical:imports/{workspace}/export.csv")),
-                Some("2026-11-24T12:00:00.000Z".to_owned()),
-                Some("imp-0123456789abcdef0123".to_owned()),
+                &Provenance {
+                    source: Some(format!("canonical:imports/{workspace}/export.csv")),
+                    captured_at: Some("2026-11-24T12:00:00.000Z".to_owned()),
+                    import_id: Some("imp-0123456789abcdef0123".to_owned()),
+                },
             ));
         }
     }

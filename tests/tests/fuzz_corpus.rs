@@ -1,12 +1,24 @@
 //! Replays every committed fuzz input on the stable toolchain, without cargo-fuzz: each file under
 //! `fuzz/corpus/<target>/` and `fuzz/regressions/<target>/` goes through the same function the fuzz target calls
-//! (`fuzz/src/lib.rs`, included here), so a crash the fuzzer once found, or an input that reached a corner of a
-//! parser, stays checked by `make test`. Needs no servers.
+//! (`fuzz/src/formats.rs` and `fuzz/src/pipeline.rs`, included here), so a crash the fuzzer once found, or an
+//! input that reached a corner of a parser, stays checked by `make test`. Needs no servers.
 
-#[path = "../../fuzz/src/lib.rs"]
-mod targets;
+#[path = "../../fuzz/src/formats.rs"]
+mod formats;
+#[path = "../../fuzz/src/pipeline.rs"]
+mod pipeline;
 
 use std::path::{Path, PathBuf};
+
+/// Every target by name, as `fuzz/Cargo.toml` declares them.
+const TARGETS: [(&str, fn(&[u8])); 6] = [
+    ("parse_export", formats::parse_export),
+    ("workbook", formats::workbook),
+    ("zip_archive", formats::zip_archive),
+    ("object_key", pipeline::object_key),
+    ("ingest_message", pipeline::ingest_message),
+    ("stream_record", pipeline::stream_record),
+];
 
 fn inputs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -24,7 +36,12 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn replay(target: &str, run: fn(&[u8])) {
+fn replay(target: &str) {
+    let run = TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .map(|(_, run)| *run)
+        .expect("a declared target");
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let corpus = inputs(&fuzz.join("corpus").join(target));
     let regressions = inputs(&fuzz.join("regressions").join(target));
@@ -42,35 +59,46 @@ fn replay(target: &str, run: fn(&[u8])) {
 }
 
 #[test]
-fn every_target_has_a_test() {
-    let names: Vec<&str> = targets::TARGETS.iter().map(|(name, _)| *name).collect();
-    assert_eq!(
-        names,
-        [
-            "parse_export",
-            "object_key",
-            "ingest_message",
-            "stream_record"
-        ]
-    );
+fn every_target_has_a_corpus_and_a_test() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/Cargo.toml"))
+            .expect("fuzz manifest");
+    let declared: Vec<&str> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .filter(|n| *n != "creatoros-fuzz")
+        .collect();
+    let tested: Vec<&str> = TARGETS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(declared, tested);
 }
 
 #[test]
 fn parse_export_corpus() {
-    replay("parse_export", targets::TARGETS[0].1);
+    replay("parse_export");
+}
+
+#[test]
+fn workbook_corpus() {
+    replay("workbook");
+}
+
+#[test]
+fn zip_archive_corpus() {
+    replay("zip_archive");
 }
 
 #[test]
 fn object_key_corpus() {
-    replay("object_key", targets::TARGETS[1].1);
+    replay("object_key");
 }
 
 #[test]
 fn ingest_message_corpus() {
-    replay("ingest_message", targets::TARGETS[2].1);
+    replay("ingest_message");
 }
 
 #[test]
 fn stream_record_corpus() {
-    replay("stream_record", targets::TARGETS[3].1);
+    replay("stream_record");
 }

@@ -1,11 +1,15 @@
 //! Every export fixture and every bad input, uploaded to local S3 and ingested through the queue by the real
-//! handler: the table holds exactly the items the reviewed goldens list, and each import record says what
-//! happened (status, counts, first errors, rejects file).
+//! handler: the table holds exactly the metric and daily items the reviewed goldens list, and each import record
+//! says what happened (status, counts, first errors, notes, rejects file).
+//!
+//! The goldens (`tests/fixtures/<corpus>/expected/`, written by `core/formats/tests/reader_goldens.rs`) are read
+//! as uploaded on a fixed day and write that day `upload-day`; items here are rendered the same way, with the
+//! import's own upload day in its place.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use creatoros_core::entities::{ImportStatus, Metric};
+use creatoros_core::entities::{Daily, ImportStatus, Measure, Metric};
 use creatoros_tests::ingest::IngestHarness;
 
 fn corpus(name: &str) -> Vec<PathBuf> {
@@ -24,9 +28,12 @@ fn corpus(name: &str) -> Vec<PathBuf> {
 /// What a golden says a file yields.
 #[derive(Debug, Default)]
 struct Golden {
-    /// `post|platform|date` → the golden's metric line (values part).
-    metrics: BTreeMap<String, String>,
+    /// Item key (`metric x <post> <date>` / `daily x <subject> <day>`) → its whole line; the last row wins.
+    items: BTreeMap<String, String>,
+    /// `part line` of each rejected row, in order.
     rejected: Vec<String>,
+    /// Notes as the import records them (prefixed by their part).
+    notes: Vec<String>,
     file_error: Option<String>,
     rows: u64,
 }
@@ -41,40 +48,119 @@ fn golden(path: &std::path::Path) -> Golden {
     )
     .unwrap();
     let mut g = Golden::default();
+    let mut part: Option<String> = None;
     for line in text.lines() {
         if let Some(e) = line.strip_prefix("file error: ") {
             g.file_error = Some(e.to_owned());
-        } else if line.contains(" REJECTED ") {
+        } else if line.starts_with("part ") {
+            // part N container "name" format …
+            let name = line.split('"').nth(1).unwrap_or("-");
+            part = (name != "-").then(|| name.to_owned());
+        } else if let Some(note) = line.strip_prefix("note ") {
+            let text = match &part {
+                Some(p) => format!("{p}: {note}"),
+                None => note.to_owned(),
+            };
+            if g.notes.len() < 20 && !g.notes.contains(&text) {
+                g.notes.push(text);
+            }
+        } else if let Some(rest) = line.strip_prefix("REJECTED ") {
             g.rows += 1;
-            g.rejected.push(line.to_owned());
-        } else if let Some(rest) = line.strip_prefix("line ") {
+            // [part] line N column: reason
+            let (before, _) = rest.split_once(": ").unwrap_or((rest, ""));
+            let at = before.find("line ").unwrap();
+            let part_name = before[..at].trim();
+            let number = before[at + 5..].split(' ').next().unwrap();
+            g.rejected.push(format!("{part_name}|{number}"));
+        } else if line.starts_with("metric ") || line.starts_with("daily ") {
             g.rows += 1;
-            let parts: Vec<&str> = rest.splitn(5, ' ').collect();
-            // line N platform post date values...; the last row for a key wins, as in the table.
-            g.metrics.insert(
-                format!("{}|{}|{}", parts[2], parts[1], parts[3]),
-                parts[4].to_owned(),
-            );
+            let key: Vec<&str> = line.splitn(5, ' ').take(4).collect();
+            g.items.insert(key.join(" "), line.to_owned());
         }
     }
     g
 }
 
-/// The table's metric rendered like a golden line's values.
-fn render(m: &Metric) -> String {
-    let n = |v: Option<u64>| v.map_or("-".to_owned(), |v| v.to_string());
+/// Numbers in the goldens' order.
+fn counts(fields: &[(&str, Option<i64>)], watch: Option<f64>, ctr: Option<f64>) -> String {
+    let mut out: Vec<String> = fields
+        .iter()
+        .filter_map(|(n, v)| v.map(|v| format!("{n}={v}")))
+        .collect();
+    if let Some(w) = watch {
+        out.push(format!("watch={w}"));
+    }
+    if let Some(r) = ctr {
+        out.push(format!("ctr={r}"));
+    }
+    out.join(" ")
+}
+
+/// A stored metric, written like a golden line (`day` renders the import's upload day as the goldens do).
+fn render_metric(m: &Metric, day: &dyn Fn(&str) -> String) -> String {
+    let measure = match m.measure {
+        Some(Measure::Period) => format!(
+            "period:{}..{}",
+            m.period_start
+                .as_ref()
+                .map_or("?".to_owned(), |d| day(d.as_str())),
+            m.period_end
+                .as_ref()
+                .map_or("?".to_owned(), |d| day(d.as_str()))
+        ),
+        _ => "lifetime".to_owned(),
+    };
     format!(
-        "imp={} likes={} comments={} shares={} saves={} clicks={} views={} watch={} followers={}",
-        n(m.impressions),
-        n(m.likes),
-        n(m.comments),
-        n(m.shares),
-        n(m.saves),
-        n(m.clicks),
-        n(m.views),
-        m.watch_time_seconds
-            .map_or("-".to_owned(), |v| v.to_string()),
-        m.followers_gained.map_or("-".to_owned(), |v| v.to_string()),
+        "metric {} {} {} {measure} published={} title=\"{}\" {}",
+        m.platform,
+        m.post_id,
+        day(m.date.as_str()),
+        m.published_at.as_deref().unwrap_or("-"),
+        m.title.as_deref().unwrap_or("").replace('"', "\\\""),
+        counts(
+            &[
+                ("imp", m.impressions),
+                ("likes", m.likes),
+                ("comments", m.comments),
+                ("shares", m.shares),
+                ("saves", m.saves),
+                ("clicks", m.clicks),
+                ("views", m.views),
+                ("followers", m.followers_gained),
+                ("eng", m.engagements),
+            ],
+            m.watch_time_seconds,
+            m.click_through_rate
+        )
+    )
+}
+
+/// A stored daily value, written like a golden line.
+fn render_daily(d: &Daily, day: &dyn Fn(&str) -> String) -> String {
+    format!(
+        "daily {} {} {} {}",
+        d.platform,
+        d.subject,
+        day(d.day.as_str()),
+        counts(
+            &[
+                ("imp", d.impressions),
+                ("likes", d.likes),
+                ("comments", d.comments),
+                ("shares", d.shares),
+                ("saves", d.saves),
+                ("clicks", d.clicks),
+                ("views", d.views),
+                ("followers", d.followers_gained),
+                ("lost", d.followers_lost),
+                ("total", d.followers),
+                ("eng", d.engagements),
+                ("visits", d.profile_visits),
+                ("posts", d.posts_published),
+            ],
+            d.watch_time_seconds,
+            d.click_through_rate
+        )
     )
 }
 
@@ -102,19 +188,27 @@ async fn ingest_corpus(name: &str) {
             import.lease_owner.is_none() && import.checkpoint.is_none(),
             "{what}: lease and checkpoint cleared"
         );
+        let upload_day = import.source_time[..10].to_owned();
+        let day = |d: &str| {
+            if d == upload_day {
+                "upload-day".to_owned()
+            } else {
+                d.to_owned()
+            }
+        };
 
-        let stored: BTreeMap<String, String> = h
-            .metrics(&ws)
-            .await
-            .iter()
-            .map(|m| {
-                (
-                    format!("{}|{}|{}", m.post_id, m.platform, m.date),
-                    render(m),
-                )
-            })
-            .collect();
-        assert_eq!(stored, g.metrics, "{what}: items");
+        let mut stored: BTreeMap<String, String> = BTreeMap::new();
+        for m in h.metrics(&ws).await {
+            let line = render_metric(&m, &day);
+            let key: Vec<&str> = line.splitn(5, ' ').take(4).collect();
+            stored.insert(key.join(" "), line);
+        }
+        for d in h.of_workspace::<Daily>(&ws).await {
+            let line = render_daily(&d, &day);
+            let key: Vec<&str> = line.splitn(5, ' ').take(4).collect();
+            stored.insert(key.join(" "), line);
+        }
+        assert_eq!(stored, g.items, "{what}: items");
 
         assert_eq!(import.rows_seen, g.rows, "{what}: rows seen");
         assert_eq!(
@@ -127,14 +221,19 @@ async fn ingest_corpus(name: &str) {
             g.rows - g.rejected.len() as u64,
             "{what}: rows written"
         );
-        let shown: Vec<String> = import.errors.iter().map(|e| e.line.to_string()).collect();
-        let expected: Vec<String> = g
-            .rejected
+        let shown: Vec<String> = import
+            .errors
             .iter()
-            .take(20)
-            .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+            .map(|e| format!("{}|{}", e.part.as_deref().unwrap_or(""), e.line))
             .collect();
-        assert_eq!(shown, expected, "{what}: first errors by line");
+        let expected: Vec<String> = g.rejected.iter().take(20).cloned().collect();
+        assert_eq!(shown, expected, "{what}: first errors by part and line");
+        let notes: Vec<String> = import
+            .notes
+            .iter()
+            .map(|n| n.replace(&upload_day, "upload-day"))
+            .collect();
+        assert_eq!(notes, g.notes, "{what}: notes");
         let status = match (
             import.rows_written,
             g.rejected.is_empty() && g.file_error.is_none(),
@@ -164,12 +263,12 @@ async fn ingest_corpus(name: &str) {
                     "{what}: rejects file without rejected rows"
                 );
                 let text = h.object_text(key).await;
-                assert!(text.starts_with("line,error,"), "{what}: {text}");
+                assert!(text.starts_with("line,error"), "{what}: {text}");
                 let lines: Vec<String> = records(&text).iter().map(|r| r[0].to_owned()).collect();
                 let want: Vec<String> = g
                     .rejected
                     .iter()
-                    .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+                    .map(|l| l.split('|').nth(1).unwrap().to_owned())
                     .collect();
                 assert_eq!(
                     lines, want,
@@ -186,12 +285,11 @@ async fn ingest_corpus(name: &str) {
 
 /// Data records of a rejects file (ragged rows are kept as they were, so lengths vary).
 fn records(text: &str) -> Vec<csv::StringRecord> {
-    csv::ReaderBuilder::new()
+    let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(Result::unwrap)
-        .collect()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader.records().map(Result::unwrap).skip(1).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

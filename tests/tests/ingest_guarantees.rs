@@ -441,7 +441,7 @@ async fn a_key_repeated_in_a_later_chunk_ends_with_the_later_row() {
     let key = "imports/ws1/repeats.csv";
     h.upload(key, text.into_bytes()).await;
     h.run().await;
-    let expected: Vec<(String, Option<u64>)> = (0..20u64)
+    let expected: Vec<(String, Option<i64>)> = (0..20i64)
         .flat_map(|r| {
             [
                 (format!("p{r}a"), Some(r + 100)),
@@ -450,7 +450,7 @@ async fn a_key_repeated_in_a_later_chunk_ends_with_the_later_row() {
         })
         .collect();
     let likes = |metrics: Vec<creatoros_core::entities::Metric>| {
-        let mut got: Vec<(String, Option<u64>)> = metrics
+        let mut got: Vec<(String, Option<i64>)> = metrics
             .into_iter()
             .map(|m| (m.post_id.to_string(), m.likes))
             .collect();

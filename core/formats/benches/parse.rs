@@ -7,7 +7,7 @@
 use std::io::Cursor;
 
 use creatoros_formats::decode;
-use creatoros_formats::reader::RowReader;
+use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::RowOutcome;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -29,7 +29,8 @@ fn raw_csv(bytes: &[u8]) -> usize {
 
 fn parse_only(bytes: &[u8]) -> usize {
     let (text, _) = decode::open(Cursor::new(bytes.to_vec()), false).unwrap();
-    let mut reader = RowReader::open(text).unwrap();
+    let mut reader =
+        RowReader::open(text, &PartDating::upload_day("2026-11-30".parse().unwrap())).unwrap();
     let mut rows = 0;
     while let Some(row) = reader.next_row() {
         if let RowOutcome::Metric(_) = row.unwrap() {

@@ -277,10 +277,13 @@ fn split_date(cell: &str, order: Option<DayOrder>) -> Result<(Date, &str), Refus
     let bytes = cell.as_bytes();
     // ISO first: 2026-07-14, 2026-07-14T10:00:00Z, 2026-07-14 10:00, 2021-12-28 16:45 +0000.
     if bytes.len() >= 10 && bytes[4] == b'-' && bytes[..4].iter().all(u8::is_ascii_digit) {
-        let rest = &cell[10..];
+        // A multi-byte character across position 10 is no ISO date.
+        let (Some(head), Some(rest)) = (cell.get(..10), cell.get(10..)) else {
+            return Err(Refusal::NotADate);
+        };
         if rest.is_empty() || rest.starts_with(['T', ' ', 't']) {
             let date = Date::parse(
-                &cell[..10],
+                head,
                 time::macros::format_description!("[year]-[month]-[day]"),
             )
             .map_err(|_| Refusal::NotADate)?;
@@ -706,5 +709,20 @@ mod tests {
             None,
             "implausible dates are ignored"
         );
+    }
+
+    proptest::proptest! {
+        /// Any cell, under any rule, is a day, a reason or nothing, never a panic; a day read is plausible.
+        #[test]
+        fn any_cell_reads_or_is_refused(cell in "\\PC{0,24}|[0-9/.: -]{0,20}|[0-9]{4}-[0-9]{2}-[0-9]{2}\\PC{0,6}") {
+            for order in [None, Some(DayOrder::MonthFirst), Some(DayOrder::DayFirst)] {
+                let r = rules(order);
+                if let Ok(Some(t)) = parse_timestamp(&cell, &r) {
+                    proptest::prop_assert!(t.day().to_date() >= EARLIEST && *t.day() <= r.latest);
+                }
+                let _ = parse_day(&cell, &r);
+            }
+            let _ = period_in_name(&cell, &Day::parse("2026-11-30").unwrap());
+        }
     }
 }

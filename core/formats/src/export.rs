@@ -413,11 +413,25 @@ fn resume_text(
     let mut parts = Parts {
         sink,
         resume: None,
-        next: 1,
+        next: 0,
         current: 0,
         container,
         daily_range: None,
         notes: Vec::new(),
     };
+    let info = PartInfo {
+        index: 0,
+        container,
+        name: None,
+        format: format.name,
+        header: text.header.clone(),
+        delimiter: text.delimiter,
+        decoding: None,
+        context: text.context.clone(),
+        notes: Vec::new(),
+    };
+    if parts.part(info).is_break() {
+        return Ok(());
+    }
     csv_rows(&mut reader, &mut parts)
 }

@@ -157,8 +157,9 @@ pub(crate) fn read_creator(
     if started.is_break() {
         return Ok(());
     }
-    for (line, outcome) in outcomes {
-        if parts.row(outcome, line + 1, 0).is_break() {
+    // Two tables share each sheet row: the merged rows' order is their position.
+    for (i, (_, outcome)) in outcomes.into_iter().enumerate() {
+        if parts.row(outcome, i as u64 + 1, 0).is_break() {
             return Ok(());
         }
     }

@@ -219,6 +219,16 @@ pub struct PartDating {
 }
 
 impl PartDating {
+    /// A plain file uploaded on `day`, whose snapshots (if its rows have no date) are as of that day.
+    pub fn upload_day(day: Day) -> Self {
+        Self {
+            part: None,
+            snapshot: day.clone(),
+            period_start: None,
+            uploaded: day,
+        }
+    }
+
     /// The part's context once its day-order evidence is in.
     pub fn context(&self, format: &FormatSpec, evidence: DayOrderEvidence) -> PartContext {
         self.context_with(format.day_order, evidence)

@@ -1,4 +1,6 @@
 //! The rejects file: every refused row, as read, plus `line` and `error` columns, safe to open in a spreadsheet.
+//! For an upload of several parts (sheets, zip entries) the error names the part, and the rows follow no one
+//! header.
 //!
 //! A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula in Excel or
 //! Sheets (CSV injection), so it is prefixed with `'`, which spreadsheets show as text. The original bytes are
@@ -39,10 +41,13 @@ impl<W: Write> RejectsWriter<W> {
 
     /// Appends one rejected row.
     pub fn write(&mut self, row: &RejectedRow) -> csv::Result<()> {
-        let error = match &row.error.column {
-            Some(column) => format!("{column}: {}", row.error.reason),
-            None => row.error.reason.clone(),
+        let place = match (&row.error.part, &row.error.column) {
+            (Some(part), Some(column)) => format!("{part}, {column}: "),
+            (Some(part), None) => format!("{part}: "),
+            (None, Some(column)) => format!("{column}: "),
+            (None, None) => String::new(),
         };
+        let error = format!("{place}{}", row.error.reason);
         let mut out: Vec<String> =
             vec![row.error.line.to_string(), neutralise(&error).into_owned()];
         out.extend(row.cells.iter().map(|c| neutralise(c).into_owned()));

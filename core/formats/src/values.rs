@@ -192,21 +192,27 @@ pub fn clean_title(text: &str) -> Option<String> {
     if words.is_empty() {
         return None;
     }
+    let total: usize = words.iter().map(|w| w.chars().count()).sum::<usize>() + words.len() - 1;
+    if total <= TITLE_CHARS {
+        return Some(words.join(" "));
+    }
+    // Too long: whole words up to one character short of the limit, then the ellipsis.
+    let room = TITLE_CHARS - 1;
     let mut out = String::new();
     for word in &words {
         let extra = usize::from(!out.is_empty()) + word.chars().count();
-        if out.chars().count() + extra > TITLE_CHARS {
-            if out.is_empty() {
-                out = word.chars().take(TITLE_CHARS - 1).collect();
-            }
-            out.push('…');
-            return Some(out);
+        if out.chars().count() + extra > room {
+            break;
         }
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
     }
+    if out.is_empty() {
+        out = words[0].chars().take(room).collect();
+    }
+    out.push('…');
     Some(out)
 }
 

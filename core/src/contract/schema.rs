@@ -160,6 +160,8 @@ pub const SEVERITY: &[&str] = &["info", "warning", "critical"];
 pub const PLAN_STATUS: &[&str] = &["draft", "active", "archived"];
 /// States of an import.
 pub const IMPORT_STATUS: &[&str] = &["processing", "completed", "partial", "failed"];
+/// What a metric's numbers measure.
+pub const MEASURE: &[&str] = &["lifetime", "period"];
 
 const fn attr(name: &'static str, kind: AttrKind) -> AttrSchema {
     AttrSchema {
@@ -348,7 +350,7 @@ pub const DRAFT: EntitySchema = EntitySchema {
     ],
 };
 
-/// A post's cumulative totals on one platform as of one day.
+/// A snapshot of a post's numbers on one platform as of one day.
 pub const METRIC: EntitySchema = EntitySchema {
     name: "metric",
     version: "1",
@@ -378,7 +380,68 @@ pub const METRIC: EntitySchema = EntitySchema {
         req("platform", Enum(PLATFORMS)),
         req("date", Str),
         req("month", Str),
+        // Added by this contract (the revised time model): what the numbers measure, the period they cover,
+        // and the post as the export names it.
+        attr("measure", Enum(MEASURE)),
+        attr("periodStart", Str),
+        attr("periodEnd", Str),
+        attr("publishedAt", Str),
+        attr("title", Str),
         attr("impressions", Number),
+        attr("likes", Number),
+        attr("comments", Number),
+        attr("shares", Number),
+        attr("saves", Number),
+        attr("clicks", Number),
+        attr("views", Number),
+        attr("engagements", Number),
+        attr("watchTimeSeconds", Number),
+        attr("followersGained", Number),
+        attr("clickThroughRate", Number),
+        attr("source", Str),
+        attr("capturedAt", Str),
+        // Added by this contract: stamped by the ingest worker, absent on metrics the app writes, so the stream
+        // filter can tell an app edit (derive now) from an import row (derive once, when the import ends).
+        attr("importId", Str),
+    ],
+};
+
+/// One day's values of an account or a post on one platform (the pipeline's; exports that give a value per
+/// day). `subject` is `account` or `post-<postId>`.
+pub const DAILY: EntitySchema = EntitySchema {
+    name: "daily",
+    version: "1",
+    indexes: &[
+        ix(
+            Primary,
+            "bySubject",
+            &["workspaceId"],
+            &["platform", "subject", "day"],
+        ),
+        ix(
+            Gsi1,
+            "byMonth",
+            &["workspaceId", "month"],
+            &["day", "platform", "subject"],
+        ),
+        ix(
+            Gsi2,
+            "byPlatform",
+            &["workspaceId", "platform"],
+            &["day", "subject"],
+        ),
+    ],
+    attributes: &[
+        req("workspaceId", Str),
+        req("platform", Enum(PLATFORMS)),
+        req("subject", Str),
+        req("day", Str),
+        req("month", Str),
+        attr("postId", Str),
+        attr("title", Str),
+        attr("publishedAt", Str),
+        attr("impressions", Number),
+        attr("engagements", Number),
         attr("likes", Number),
         attr("comments", Number),
         attr("shares", Number),
@@ -387,10 +450,13 @@ pub const METRIC: EntitySchema = EntitySchema {
         attr("views", Number),
         attr("watchTimeSeconds", Number),
         attr("followersGained", Number),
+        attr("followersLost", Number),
+        attr("followers", Number),
+        attr("profileVisits", Number),
+        attr("postsPublished", Number),
+        attr("clickThroughRate", Number),
         attr("source", Str),
         attr("capturedAt", Str),
-        // Added by this contract: stamped by the ingest worker, absent on metrics the app writes, so the stream
-        // filter can tell an app edit (derive now) from an import row (derive once, when the import ends).
         attr("importId", Str),
     ],
 };
@@ -502,6 +568,8 @@ pub const IMPORT: EntitySchema = EntitySchema {
         req("version", Number),
         attr("failure", Str),
         attr("invocations", Number),
+        attr("container", Str),
+        attr("notes", List),
     ],
 };
 
@@ -537,13 +605,14 @@ pub const DERIVATION: EntitySchema = EntitySchema {
 };
 
 /// Every entity of the service, in model order.
-pub const ALL_ENTITIES: [&EntitySchema; 11] = [
+pub const ALL_ENTITIES: [&EntitySchema; 12] = [
     &PROFILE,
     &PLAN,
     &POST,
     &VARIANT,
     &DRAFT,
     &METRIC,
+    &DAILY,
     &INSIGHT,
     &TASK,
     &IMPORT,

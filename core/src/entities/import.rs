@@ -6,6 +6,7 @@ use serde_with::skip_serializing_none;
 use crate::contract::{schema, ContractError, Entity, EntitySchema};
 use crate::ids::{ItemId, Month, WorkspaceId};
 
+use creatoros_formats::rows::PartContext;
 pub use creatoros_formats::RowError;
 
 /// Where an import stands. `processing` leads to one of the three final states.
@@ -34,16 +35,26 @@ impl ImportStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Checkpoint {
-    /// Offset of the first unread byte in the decoded text.
+    /// The part (sheet, zip entry) being read; 0 for a plain file.
+    #[serde(default)]
+    pub part: u32,
+    /// Offset of the first unread byte in the part's decoded text (0 in sheets).
     pub byte_offset: u64,
     /// The same offset in the object's bytes, when a ranged GET can start there (plain UTF-8, not compressed).
     pub raw_offset: Option<u64>,
-    /// Physical line number of the first unread row.
+    /// Physical line (sheet row) of the first unread row.
     pub line: u64,
+    /// The text part's format (plain and gzip text files: continued in place).
+    pub format: Option<String>,
     /// The header row, as read.
+    #[serde(default)]
     pub header: Vec<String>,
     /// The delimiter (one character).
+    #[serde(default)]
     pub delimiter: String,
+    /// What the part's rows are read against (its dates, its snapshot day), so a continuation reads them the
+    /// same way.
+    pub context: Option<PartContext>,
 }
 
 /// One ingested object: its identity, progress and outcome.
@@ -109,12 +120,28 @@ pub struct Import {
     /// Invocations that worked on it (more than one when a large file continued).
     #[serde(default)]
     pub invocations: u32,
+    /// How the upload was packaged: `plain`, `gzip`, `zip`, `xlsx` or `xls`.
+    pub container: Option<String>,
+    /// What a person should know about how the file was read: how its snapshots are dated, how its dates are
+    /// written, a table its exporter cut short, zip entries that were not exports (at most 20).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Entity for Import {
     const SCHEMA: &'static EntitySchema = &schema::IMPORT;
 
     fn check(&self) -> Result<(), ContractError> {
+        if self.notes.len() > Import::MAX_ERRORS {
+            return Err(ContractError::Inconsistent {
+                entity: "import",
+                reason: format!(
+                    "{} notes kept, at most {}",
+                    self.notes.len(),
+                    Import::MAX_ERRORS
+                ),
+            });
+        }
         if self.errors.len() > Import::MAX_ERRORS {
             return Err(ContractError::Inconsistent {
                 entity: "import",

@@ -4,6 +4,7 @@
 //! written as nulls, as ElectroDB does. Ids and calendar values are validated types from [`crate::ids`].
 
 mod content;
+mod daily;
 mod derivation;
 mod import;
 mod insight;
@@ -12,11 +13,12 @@ mod metric;
 mod workspace;
 
 pub use content::{Draft, Post, Variant};
+pub use daily::{post_subject, Daily, ACCOUNT};
 pub use derivation::Derivation;
 pub use import::{Checkpoint, Import, ImportStatus, RowError};
 pub use insight::{Evidence, Insight, Severity, Task, TaskStatus};
 pub use lock::Lock;
-pub use metric::Metric;
+pub use metric::{Measure, Metric};
 pub use workspace::{Cadence, Plan, PlanStatus, Profile};
 
 pub use creatoros_ids::Platform;

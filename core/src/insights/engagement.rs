@@ -10,15 +10,21 @@
 
 use crate::entities::{Metric, Platform};
 
-/// The engagement rate of one snapshot, if it has a denominator.
+/// The engagement rate of one snapshot, if it has a denominator. Negative period counts (removals) count as
+/// none; an export that gives only the platform's total of engagements (LinkedIn's top posts) uses it.
 pub fn engagement_rate(m: &Metric) -> Option<f64> {
-    let n = |v: Option<u64>| v.unwrap_or(0) as f64;
-    let (engaged, audience) = match m.platform {
-        Platform::Youtube => (n(m.likes) + n(m.comments) + n(m.shares), m.views),
+    let n = |v: Option<i64>| v.unwrap_or(0).max(0) as f64;
+    let (parts, audience) = match m.platform {
+        Platform::Youtube => ([m.likes, m.comments, m.shares, None, None], m.views),
         _ => (
-            n(m.likes) + n(m.comments) + n(m.shares) + n(m.saves) + n(m.clicks),
+            [m.likes, m.comments, m.shares, m.saves, m.clicks],
             m.impressions,
         ),
+    };
+    let engaged = if parts.iter().all(Option::is_none) {
+        n(m.engagements)
+    } else {
+        parts.iter().map(|v| n(*v)).sum()
     };
     match audience {
         Some(a) if a > 0 => Some(engaged / a as f64),
@@ -28,10 +34,11 @@ pub fn engagement_rate(m: &Metric) -> Option<f64> {
 
 /// Reach of one snapshot: impressions, or views on YouTube.
 pub fn reach(m: &Metric) -> Option<u64> {
-    match m.platform {
+    let audience = match m.platform {
         Platform::Youtube => m.views,
         _ => m.impressions,
-    }
+    };
+    audience.map(|a| a.max(0) as u64)
 }
 
 /// The median of `values` (empty: `None`).

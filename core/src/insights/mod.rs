@@ -21,7 +21,8 @@ use crate::ids::{Day, Month, WorkspaceId};
 pub struct Snapshot {
     /// The latest metric item of (post, platform) dated in the month.
     pub metric: Metric,
-    /// Weekday of the post's publish day (the app's post if known, else the snapshot's day).
+    /// Weekday of the post's publish day (the app's post if known, else the export's `publishedAt`, else the
+    /// snapshot's day).
     pub weekday: Weekday,
 }
 
@@ -99,14 +100,21 @@ fn latest(metrics: &[Metric], posts: &[Post]) -> Vec<Snapshot> {
         }
     }
     by.into_values()
-        .map(|m| Snapshot {
-            weekday: published
+        .map(|m| {
+            let exported = m
+                .published_at
+                .as_deref()
+                .and_then(|p| p.get(..10))
+                .and_then(|d| Day::parse(d).ok());
+            let day = published
                 .get(m.post_id.as_str())
-                .copied()
-                .unwrap_or(&m.date)
-                .to_date()
-                .weekday(),
-            metric: m.clone(),
+                .map(|d| (*d).clone())
+                .or(exported)
+                .unwrap_or_else(|| m.date.clone());
+            Snapshot {
+                weekday: day.to_date().weekday(),
+                metric: m.clone(),
+            }
         })
         .collect()
 }
@@ -146,12 +154,18 @@ impl MonthData {
         }
     }
 
-    /// A post's title for people: the app's title, else its id.
+    /// A post's title for people: the app's title, else the one its export gave, else its id.
     pub fn title(&self, post_id: &str) -> String {
         self.posts
             .iter()
             .find(|p| p.post_id.as_str() == post_id)
             .and_then(|p| p.title.clone())
+            .or_else(|| {
+                self.all_metrics
+                    .iter()
+                    .filter(|m| m.post_id.as_str() == post_id)
+                    .find_map(|m| m.title.clone())
+            })
             .filter(|t| !t.trim().is_empty())
             .unwrap_or_else(|| post_id.to_owned())
     }

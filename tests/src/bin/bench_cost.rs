@@ -89,23 +89,19 @@ fn month_of_metrics(workspace: &WorkspaceId, n: usize) -> Vec<Metric> {
         .map(|i| {
             let date = Day::parse(format!("2026-10-{:02}", i % 28 + 1)).expect("day");
             Metric {
-                workspace_id: workspace.clone(),
-                post_id: PostId::parse(format!("p{}", i / 28)).expect("post id"),
-                platform: Platform::ALL[(i / 28) % 4],
-                month: date.month(),
-                date,
-                impressions: Some(1_000 + (i as u64 * 37) % 9_000),
-                likes: Some((i as u64 * 7) % 400),
-                comments: Some(i as u64 % 30),
-                shares: Some(i as u64 % 12),
-                saves: None,
-                clicks: None,
-                views: None,
-                watch_time_seconds: None,
-                followers_gained: None,
+                impressions: Some(1_000 + (i as i64 * 37) % 9_000),
+                likes: Some((i as i64 * 7) % 400),
+                comments: Some(i as i64 % 30),
+                shares: Some(i as i64 % 12),
                 source: Some("bench".into()),
                 captured_at: Some("2026-11-01T00:00:00.000Z".into()),
                 import_id: Some("imp-bench".into()),
+                ..Metric::new(
+                    workspace.clone(),
+                    PostId::parse(format!("p{}", i / 28)).expect("post id"),
+                    Platform::ALL[(i / 28) % 4],
+                    date,
+                )
             }
         })
         .collect()

@@ -32,10 +32,11 @@ fn metrics(workspace: &str, n: usize, import: &str) -> Vec<Metric> {
 }
 
 /// Writes `items` with `writer` in chunks of 1,000, as the ingest worker does; returns items written.
-async fn write_all(writer: &MetricWriter<'_>, items: &[Metric]) -> usize {
+async fn write_all(writer: &MetricWriter<'_>, codec: &KeyCodec, items: &[Metric]) -> usize {
     let mut written = 0;
     for chunk in items.chunks(1000) {
-        written += writer.write(chunk).await.unwrap().written;
+        let encoded = chunk.iter().map(|m| codec.encode(m).unwrap()).collect();
+        written += writer.write(encoded).await.unwrap().written;
     }
     written
 }
@@ -150,7 +151,7 @@ async fn main() {
     let batch = timed(
         "2. read + filter + BatchWriteItem (default, under lock)",
         n,
-        || write_all(&writer, &batch_items),
+        || write_all(&writer, repo.codec(), &batch_items),
     )
     .await;
 
@@ -159,14 +160,14 @@ async fn main() {
     let conditional = timed(
         "3. conditional PutItem, 32 in flight (no lock needed)",
         n,
-        || write_all(&conditional_writer, &cond_items),
+        || write_all(&conditional_writer, repo.codec(), &cond_items),
     )
     .await;
 
     let replay = timed(
         "4. replay of (2): read + filter, nothing to write",
         n,
-        || write_all(&writer, &batch_items),
+        || write_all(&writer, repo.codec(), &batch_items),
     )
     .await;
 

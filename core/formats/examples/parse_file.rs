@@ -1,16 +1,14 @@
-//! Streams one export file through the ingest path (decode → detect → parse → validate → encode), as the worker
-//! does, and reports rows per second; run it under `/usr/bin/time -v` to see that memory stays flat whatever the
-//! file size (see `BENCHMARKS.md`).
+//! Streams one export file through the parse path (container → decode → detect → parse → validate), as the
+//! worker does, and reports rows per second; run it under `/usr/bin/time -v` to see the peak memory for a CSV,
+//! a workbook or a zip of any size (see `BENCHMARKS.md`).
 //!
-//! `cargo run --release -p creatoros-core --example parse_file -- <file> [--generate-mb N]`
+//! `cargo run --release -p creatoros-formats --example parse_file -- <file> [--generate-mb N]`
 
 use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
 use std::time::Instant;
 
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::ids::WorkspaceId;
-use creatoros_formats::decode;
-use creatoros_formats::reader::RowReader;
+use creatoros_formats::export::{self, Event, Limits, Upload};
 use creatoros_formats::rows::RowOutcome;
 
 fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
@@ -56,36 +54,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let started = Instant::now();
     let file = std::fs::File::open(path)?;
-    let gzip = path.ends_with(".gz");
-    let (text, decoding) = decode::open(file, gzip)?;
-    let mut reader = RowReader::open(text)?;
-    let codec = KeyCodec::default();
-    let ws = WorkspaceId::parse("DEMO#bench")?;
-    let (mut rows, mut rejected, mut attributes) = (0u64, 0u64, 0usize);
-    while let Some(row) = reader.next_row() {
-        match row? {
-            RowOutcome::Metric(m) => {
-                let metric = creatoros_core::ingest::items::metric_of(
-                    &m,
-                    &ws,
-                    m.post.default_id().clone(),
-                    Some("bench".into()),
-                    None,
-                    None,
-                );
-                attributes += codec.encode(&metric)?.len();
-                rows += 1;
-            }
-            RowOutcome::Rejected(_) => rejected += 1,
-            RowOutcome::Skipped => {}
+    let upload = Upload {
+        name: path.rsplit('/').next().unwrap_or(path).to_owned(),
+        uploaded: "2026-11-30".parse()?,
+        gzip_expected: path.ends_with(".gz"),
+        limits: Limits::default(),
+    };
+    let (mut rows, mut rejected, mut formats) = (0u64, 0u64, Vec::new());
+    export::read(Box::new(file), &upload, None, &mut |event| {
+        match event {
+            Event::Part(p) => formats.push(format!("{} {}", p.container.as_str(), p.format)),
+            Event::Row(RowOutcome::Metric(_) | RowOutcome::Daily(_), _) => rows += 1,
+            Event::Row(RowOutcome::Rejected(_), _) => rejected += 1,
+            Event::Row(_, _) => {}
         }
-    }
+        ControlFlow::Continue(())
+    })?;
     let secs = started.elapsed().as_secs_f64();
     let bytes = std::fs::metadata(path)?.len();
     println!(
-        "{path}: {} format, {:?}; {rows} rows ({rejected} rejected, {attributes} attributes encoded) in {secs:.1} s: {:.0} rows/s, {:.1} MB/s",
-        reader.format().name,
-        decoding.charset,
+        "{path}: {}; {rows} rows ({rejected} rejected) in {secs:.2} s: {:.0} rows/s, {:.1} MB/s",
+        formats.join(", "),
         rows as f64 / secs,
         bytes as f64 / 1e6 / secs
     );
