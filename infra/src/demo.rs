@@ -317,10 +317,14 @@ fn identity(schema: &EntitySchema, doc: &Value) -> String {
 fn describe_import(i: &Import) -> String {
     let file = i.key.rsplit('/').next().unwrap_or(&i.key);
     let mut out = format!(
-        "    {:<9} {:<17} {}\n              rows {} · written {} · rejected {}",
+        "    {:<9} {:<17} {}{}\n              rows {} · written {} · rejected {}",
         format!("{:?}", i.status).to_lowercase(),
         i.format.as_deref().unwrap_or("-"),
         file,
+        i.container
+            .as_deref()
+            .filter(|c| *c != "plain")
+            .map_or(String::new(), |c| format!(" ({c})")),
         i.rows_seen,
         i.rows_written,
         i.rows_rejected
@@ -328,10 +332,14 @@ fn describe_import(i: &Import) -> String {
     if let Some(f) = &i.failure {
         let _ = write!(out, "\n              why: {f}");
     }
+    for n in i.notes.iter().take(4) {
+        let _ = write!(out, "\n              note: {n}");
+    }
     for e in i.errors.iter().take(5) {
         let _ = write!(
             out,
-            "\n              line {}, {}: {}",
+            "\n              {}line {}, {}: {}",
+            e.part.as_ref().map_or(String::new(), |p| format!("{p}, ")),
             e.line,
             e.column.as_deref().unwrap_or("row"),
             e.reason
@@ -456,8 +464,108 @@ pub async fn report_imports(
                 planned.into_iter().collect::<Vec<_>>().join(", ")
             );
         }
+        let _ = write!(out, "{}", leading_posts(&metrics));
+        let _ = write!(out, "{}", daily_values(repo, electrodb, ws).await?);
     }
     Ok(out)
+}
+
+/// Each platform's two most-seen posts, by the title their export gave (or the app's id).
+fn leading_posts(metrics: &[Metric]) -> String {
+    let mut by_platform: BTreeMap<String, Vec<&Metric>> = BTreeMap::new();
+    for m in metrics {
+        by_platform
+            .entry(m.platform.to_string())
+            .or_default()
+            .push(m);
+    }
+    let mut out = String::new();
+    for (platform, mut ms) in by_platform {
+        let reach = |m: &Metric| m.views.or(m.impressions).unwrap_or(0);
+        ms.sort_by_key(|m| std::cmp::Reverse(reach(m)));
+        for m in ms.into_iter().take(2) {
+            let title: String = m
+                .title
+                .as_deref()
+                .unwrap_or(m.post_id.as_str())
+                .chars()
+                .take(60)
+                .collect();
+            let measure = match (&m.measure, &m.period_start) {
+                (Some(creatoros_core::entities::Measure::Period), Some(start)) => {
+                    format!("over {start}..{}", m.date)
+                }
+                (Some(creatoros_core::entities::Measure::Period), None) => {
+                    format!("over the period to {}", m.date)
+                }
+                _ => format!("to {}", m.date),
+            };
+            let _ = writeln!(
+                out,
+                "    {platform:<8} \"{title}\" · {} {} {measure}",
+                reach(m),
+                if m.views.is_some() {
+                    "views"
+                } else {
+                    "impressions"
+                }
+            );
+        }
+    }
+    out
+}
+
+/// A workspace's daily values per platform and subject, and what ElectroDB reads of them.
+async fn daily_values(
+    repo: &TableRepo,
+    electrodb: &ElectroDb,
+    ws: &str,
+) -> Result<String, DemoError> {
+    use creatoros_core::contract::schema::DAILY;
+    use creatoros_core::contract::IndexName;
+    use creatoros_core::entities::Daily;
+    let q = repo
+        .codec()
+        .query(&DAILY, IndexName::Primary, &[("workspaceId", ws)])
+        .map_err(|e| DemoError(e.to_string()))?;
+    let daily: Vec<Daily> = repo.query(&q).await.map_err(|e| DemoError(e.to_string()))?;
+    if daily.is_empty() {
+        return Ok(String::new());
+    }
+    let answers = electrodb
+        .run(vec![json!({"op": "query", "entity": "daily", "accessPattern": "bySubject", "composites": {"workspaceId": ws}})])
+        .await
+        .map_err(|e| DemoError(e.to_string()))?;
+    let read = match answers.into_iter().next() {
+        Some(Ok(Value::Array(items))) => items.len(),
+        other => return Err(DemoError(format!("ElectroDB answered {other:?}"))),
+    };
+    if read != daily.len() {
+        return Err(DemoError(format!(
+            "ElectroDB read {read} daily values of {ws}, the table holds {}",
+            daily.len()
+        )));
+    }
+    let mut series: BTreeMap<(String, bool), (usize, String, String)> = BTreeMap::new();
+    for d in &daily {
+        let e = series
+            .entry((d.platform.to_string(), d.post_id.is_none()))
+            .or_insert((0, d.day.to_string(), d.day.to_string()));
+        e.0 += 1;
+        e.1 = e.1.clone().min(d.day.to_string());
+        e.2 = e.2.clone().max(d.day.to_string());
+    }
+    let parts: Vec<String> = series
+        .iter()
+        .map(|((p, account), (n, from, to))| {
+            let whose = if *account { "account" } else { "per post" };
+            format!("{p} {whose} {n} ({from}..{to})")
+        })
+        .collect();
+    Ok(format!(
+        "    daily values: {}; ElectroDB reads all {read} through daily.bySubject\n",
+        parts.join(", ")
+    ))
 }
 
 /// Each workspace's derived months: insights by severity and the open tasks, checked against ElectroDB's reading.

@@ -8,6 +8,7 @@
 //! - [`stream_runner`]: the local runner for the table's stream (plays Lambda's DynamoDB stream mapping);
 //! - [`pipeline`]: the ingest queue, the stream and the insights queue run together, locally;
 //! - [`redrive`]: moves a dead-letter queue's messages back to their source queue;
+//! - [`migrate`]: re-dates the publish-dated items of tables the first version wrote;
 //! - [`cli`]: the `creatoros` operator CLI;
 //! - [`demo`]: the end-to-end demo behind `make demo`.
 //!
@@ -22,6 +23,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod demo;
 pub mod electrodb;
+pub mod migrate;
 pub mod pipeline;
 pub mod redrive;
 pub mod resources;

@@ -353,3 +353,124 @@ fn errors_are_one_line_with_the_cause_and_a_non_zero_exit() {
         String::from_utf8_lossy(&help.stdout).contains("Example: `creatoros replay dlq ingest`")
     );
 }
+
+/// A table written by the first version: an X export's rows dated by publish day, without `measure`, with the
+/// import record of the time (no `container`). `migrate snapshots` re-dates them in two runs, and the
+/// workspace ends holding what a fresh ingest of the same object holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_snapshots_replaces_publish_dated_items_with_what_a_fresh_ingest_writes() {
+    use creatoros_core::entities::{Import, Metric};
+    let h = IngestHarness::new("cli-migrate").await;
+    let dir = tempfile::tempdir().unwrap();
+    let name = "tweet_activity_metrics_rOpenSci_20211101_20211201_en.csv";
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/exports")
+            .join(name),
+    )
+    .unwrap();
+    // The fresh ingest to compare with.
+    h.upload(&format!("imports/fresh/{name}"), bytes.clone())
+        .await;
+    h.run().await;
+    let fresh = h.metrics("fresh").await;
+    assert!(fresh.len() > 20);
+
+    // What the first version left for the same object in workspace `old`.
+    let key = format!("imports/old/{name}");
+    h.upload(&key, bytes).await;
+    // The notification of this upload would ingest it by itself: the migration is what must do it here.
+    h.purge_ingest_queue().await;
+    // Import ids come from the object's identity, in both versions.
+    let head = h
+        .stack
+        .s3()
+        .head_object()
+        .bucket(&h.made.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let import_id = creatoros_core::ingest::import_id::import_id(
+        &h.made.bucket,
+        &key,
+        head.version_id(),
+        head.e_tag(),
+    );
+    h.ctx.repo.put(&serde_json::from_value::<Import>(serde_json::json!({
+        "workspaceId": "old", "importId": import_id, "month": "2021-12", "status": "completed",
+        "bucket": h.made.bucket, "key": key, "sourceTime": "2021-12-02T00:00:00.000Z", "format": "x-tweet-activity",
+        "rowsSeen": fresh.len(), "rowsWritten": fresh.len(), "version": 3, "invocations": 1
+    })).unwrap()).await.unwrap();
+    let v1: Vec<Metric> = fresh
+        .iter()
+        .map(|m| {
+            let mut old = m.clone();
+            old.workspace_id = "old".parse().unwrap();
+            old.date = m.published_at.as_deref().unwrap()[..10].parse().unwrap();
+            old.month = old.date.month();
+            (old.measure, old.published_at, old.title) = (None, None, None);
+            old.import_id = Some(import_id.to_string());
+            old.source = Some("x-tweet-activity".into());
+            old
+        })
+        .collect();
+    h.ctx
+        .repo
+        .batch_put(&v1)
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
+
+    let migrate = |yes: bool| {
+        let mut cmd = creatoros(&h, dir.path());
+        cmd.args(["migrate", "snapshots", "--workspace", "old"]);
+        if yes {
+            cmd.arg("--yes");
+        }
+        ok(cmd.output().unwrap())
+    };
+    let dry = migrate(false);
+    assert!(
+        dry.contains(&format!(
+            "{} publish-dated item(s) from 1 import(s)",
+            v1.len()
+        )),
+        "{dry}"
+    );
+    assert!(dry.contains("(dry run"), "{dry}");
+    assert_eq!(
+        h.metrics("old").await.len(),
+        v1.len(),
+        "a dry run changes nothing"
+    );
+
+    let first = migrate(true);
+    assert!(
+        first.contains("queued 1 reingest(s), deleted 0 old item(s)"),
+        "{first}"
+    );
+    h.run().await;
+    let second = migrate(true);
+    assert!(second.contains("deleted"), "{second}");
+    let third = migrate(true);
+    assert!(third.starts_with("0 publish-dated item(s)"), "{third}");
+
+    let strip = |ms: Vec<Metric>| -> Vec<serde_json::Value> {
+        ms.into_iter()
+            .map(|m| {
+                let mut v = serde_json::to_value(m).unwrap();
+                for volatile in ["workspaceId", "capturedAt", "importId"] {
+                    v.as_object_mut().unwrap().remove(volatile);
+                }
+                v
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(h.metrics("old").await),
+        strip(fresh),
+        "the migrated workspace holds what a fresh ingest writes"
+    );
+}

@@ -28,6 +28,36 @@ pub struct IngestHarness {
     pub runner: QueueRunner,
 }
 
+/// DynamoDB Local keeps every table in one process's memory and slows down as it fills (a few thousand rows a
+/// second when fresh, an order of magnitude less after the whole suite): each harness drops its table when it is
+/// done, so the tests that run last meet the server the first ones met. `CREATOROS_KEEP_TEST_TABLES=1` keeps
+/// them for a look.
+impl Drop for IngestHarness {
+    fn drop(&mut self) {
+        if std::env::var_os("CREATOROS_KEEP_TEST_TABLES").is_some() {
+            return;
+        }
+        let table = self.made.table.clone();
+        // Drop cannot await, and the test's runtime may be shutting down: a runtime of its own, on its own thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let sdk = creatoros_infra::aws::load().await;
+                let _ = creatoros_infra::aws::dynamodb(&sdk)
+                    .delete_table()
+                    .table_name(&table)
+                    .send()
+                    .await;
+            });
+            Some(())
+        })
+        .join();
+    }
+}
+
 impl IngestHarness {
     /// New resources named after `test`, with settings for fast tests (short deferrals, no stop margin).
     pub async fn new(test: &str) -> Self {
@@ -77,6 +107,18 @@ impl IngestHarness {
             .send()
             .await
             .unwrap_or_else(|e| panic!("upload {key}: {e:?}"));
+    }
+
+    /// Drops every message waiting on the ingest queue (a test that plays an earlier version's table must keep its
+    /// own upload from being ingested by its notification).
+    pub async fn purge_ingest_queue(&self) {
+        self.stack
+            .sqs()
+            .purge_queue()
+            .queue_url(&self.made.queue_urls[resources::INGEST_QUEUE_ID])
+            .send()
+            .await
+            .unwrap();
     }
 
     /// Sends a raw message body to the ingest queue.

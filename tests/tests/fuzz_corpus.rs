@@ -10,8 +10,11 @@ mod pipeline;
 
 use std::path::{Path, PathBuf};
 
+/// One input through one target.
+type Target = fn(&[u8]);
+
 /// Every target by name, as `fuzz/Cargo.toml` declares them.
-const TARGETS: [(&str, fn(&[u8])); 6] = [
+const TARGETS: [(&str, Target); 6] = [
     ("parse_export", formats::parse_export),
     ("workbook", formats::workbook),
     ("zip_archive", formats::zip_archive),

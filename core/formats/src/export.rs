@@ -115,6 +115,8 @@ pub struct PartInfo {
 }
 
 /// What one read hands the sink.
+// Rows are nearly every event: boxing them to shrink the rare `Part` would allocate once per row.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event<'a> {
     /// A part starts.

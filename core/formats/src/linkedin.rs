@@ -211,6 +211,13 @@ fn discovery_period(rows: &[(u64, Vec<String>)], rules: &DateRules) -> Option<(D
     (start <= end).then_some((start, end))
 }
 
+/// One of TOP POSTS' side-by-side tables: its `Post URL` column, its publish date and metric columns.
+struct Block {
+    url: usize,
+    date: Option<usize>,
+    metric: Option<(usize, &'static str)>,
+}
+
 /// The two side-by-side tables of TOP POSTS merged by post URL: each post's snapshot (first-seen row order),
 /// and rejections for cells that cannot be read.
 fn top_posts(
@@ -228,7 +235,7 @@ fn top_posts(
     let header: Vec<String> = rows[at].1.clone();
     let names: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
     // One block per `Post URL` column: its publish date and metric columns follow it.
-    let blocks: Vec<(usize, Option<usize>, Option<(usize, &str)>)> = names
+    let blocks: Vec<Block> = names
         .iter()
         .enumerate()
         .filter(|(_, n)| *n == "post url")
@@ -243,14 +250,23 @@ fn top_posts(
                 "impressions" => Some((j, "impressions")),
                 _ => None,
             });
-            (i, date, metric)
+            Block {
+                url: i,
+                date,
+                metric,
+            }
         })
         .collect();
     let mut order: Vec<(String, u64)> = Vec::new();
     let mut posts: BTreeMap<String, MetricRow> = BTreeMap::new();
     let mut out: Vec<(u64, RowOutcome)> = Vec::new();
     for (line, cells) in &rows[at + 1..] {
-        for (url_col, date_col, metric) in &blocks {
+        for Block {
+            url: url_col,
+            date: date_col,
+            metric,
+        } in &blocks
+        {
             let url = text(cells, *url_col);
             if url.is_empty() {
                 continue;
@@ -498,7 +514,8 @@ fn single_post(
         None => None,
     };
     let mut counts = Counts::default();
-    let fields: [(&str, fn(&mut Counts) -> &mut Option<i64>, bool); 8] = [
+    type Slot = fn(&mut Counts) -> &mut Option<i64>;
+    let fields: [(&str, Slot, bool); 8] = [
         ("impressions", |c| &mut c.impressions, false),
         ("reactions", |c| &mut c.likes, false),
         ("comments", |c| &mut c.comments, false),

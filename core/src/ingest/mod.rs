@@ -3,4 +3,5 @@
 
 pub mod import_id;
 pub mod items;
+pub mod migration;
 pub mod object_key;

@@ -135,6 +135,9 @@ enum Command {
     /// Put things right through the queues, with the same workers and guarantees.
     #[command(subcommand)]
     Replay(Replay),
+    /// Bring a table written by an earlier version up to the current contract.
+    #[command(subcommand)]
+    Migrate(Migrate),
     /// The end-to-end demo behind `make demo`.
     Demo {
         /// Folder with one sub-folder of exports per workspace.
@@ -175,6 +178,23 @@ enum Replay {
     Dlq {
         #[arg(value_enum)]
         queue: QueueName,
+    },
+}
+
+#[derive(Subcommand)]
+enum Migrate {
+    /// Replace the first version's publish-dated metric items with snapshots dated honestly: each run ingests
+    /// again the objects that need it and deletes the old items of those already ingested again; run it until
+    /// nothing is left (a dry run without `--yes`).
+    ///
+    /// Example: `creatoros migrate snapshots --workspace DEMO#judge --yes`
+    Snapshots {
+        /// The workspace.
+        #[arg(long)]
+        workspace: String,
+        /// Carry the plan out (without it, only report).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -315,6 +335,22 @@ pub async fn run() -> Result<(), CliError> {
             Ok(())
         }
         Command::Replay(replay) => replay_command(&sdk, replay).await,
+        Command::Migrate(Migrate::Snapshots { workspace, yes }) => {
+            let report = crate::migrate::snapshots(
+                &repo(&sdk)?,
+                &aws::s3(&sdk),
+                &aws::sqs(&sdk),
+                &config::required(config::ENV_INGEST_QUEUE_URL)?,
+                &WorkspaceId::parse(&workspace)?,
+                yes,
+            )
+            .await?;
+            print!("{report}");
+            if !yes && report.plan.items_replaced() > 0 {
+                println!("(dry run: add --yes to carry it out)");
+            }
+            Ok(())
+        }
         Command::Demo {
             samples,
             checkpoints,
