@@ -17,7 +17,7 @@ help:
 	@echo "make unit        tests that need no servers"
 	@echo "make lint        cargo fmt --check and clippy -D warnings"
 	@echo "make stack-up    start DynamoDB Local + moto; stack-down stops them"
-	@echo "make bench       parse throughput; bench-writes: write strategies; bench-rss: memory on 1 GB"
+	@echo "make bench       parse throughput (CSV, xlsx, zip); bench-writes: write strategies; bench-rss: memory"
 	@echo "make bench-ingest  ingest end to end against a naive loop and the BatchWriteItem ceiling"
 	@echo "make bench-cost  DynamoDB units per row, derivation reads, upload->insight latency"
 	@echo "make bench-worker-rss  peak RSS of the ingest worker on 10 MB / 100 MB / 1 GB; bench-init: Lambda init"
@@ -103,9 +103,17 @@ bench-init:
 	  target/lambda/creatoros-ingest/bootstrap target/lambda/creatoros-insights-worker/bootstrap --runs 20
 
 # Peak memory streaming a generated 1 GB export through the parse path.
+# Then the containers read whole: a 1,000,000-row .xlsx (about 60 MB) and a zip of a 200 MB CSV (about 30 MB), each
+# generated first, then read in a process of its own.
 bench-rss:
 	cargo build --release -q -p creatoros-formats --example parse_file
 	/usr/bin/time -v target/release/examples/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
+	  | grep -E "rows/s|Maximum resident|Elapsed"
+	target/release/examples/parse_file .local/gen-1m.xlsx --generate-xlsx-rows 1000000 --generate-only
+	/usr/bin/time -v target/release/examples/parse_file .local/gen-1m.xlsx 2>&1 \
+	  | grep -E "rows/s|Maximum resident|Elapsed"
+	target/release/examples/parse_file .local/gen-200mb.zip --generate-zip-mb 200 --generate-only
+	/usr/bin/time -v target/release/examples/parse_file .local/gen-200mb.zip 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
 
 # 50 uploads x 10,000 rows over 10 workspaces through the local runners, on a freshly restarted stack.
@@ -124,11 +132,17 @@ stack-down:
 # process at a time, no sanitizer (safe Rust), debug assertions on. New corpus inputs go to fuzz/corpus/<target>/,
 # crashes to fuzz/artifacts/<target>/; `make test` replays the committed corpus and fuzz/regressions/ on stable.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := parse_export object_key ingest_message stream_record
+# The readers' targets build on creatoros-formats alone; the pipeline's need the `pipeline` feature (the workers).
+FUZZ_TARGETS := parse_export workbook zip_archive
+FUZZ_PIPELINE_TARGETS := object_key ingest_message stream_record
 fuzz:
 	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 	cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 	cd fuzz && for target in $(FUZZ_TARGETS); do \
-	  cargo +nightly fuzz run $$target -s none -a -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	  cargo +nightly fuzz run $$target -s none -a -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -print_final_stats=1; \
+	done; \
+	for target in $(FUZZ_PIPELINE_TARGETS); do \
+	  cargo +nightly fuzz run --features pipeline $$target -s none -a -- -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -timeout=10 -print_final_stats=1; \
 	done

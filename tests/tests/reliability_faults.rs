@@ -101,7 +101,9 @@ fn assert_clean_run_exercises_the_pipeline(clean: &Outcome) {
         clean.differences(clean)
     );
     assert!(clean.item_count() > 1200, "{} items", clean.item_count());
-    assert!(clean.rejects.len() >= 3, "{:?}", clean.rejects.keys());
+    // Negative counts and formula cells (YouTube's unlisted videos without a publish day land since snapshots are
+    // dated by the export).
+    assert!(clean.rejects.len() >= 2, "{:?}", clean.rejects.keys());
     let has = |kind: &str| {
         clean
             .items

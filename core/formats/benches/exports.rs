@@ -1,5 +1,6 @@
 //! Generated exports the benches share: the same bytes for the parse path (`creatoros-formats`) and the item
 //! path (`creatoros-core`), so their figures line up.
+#![allow(dead_code)] // each bench and example uses its own subset
 
 pub const ROWS: usize = 100_000;
 
@@ -8,7 +9,7 @@ pub fn canonical() -> Vec<u8> {
     let mut s = String::from("post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained\n");
     for i in 0..ROWS {
         s.push_str(&format!(
-            "post-{},{},2026-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
+            "post-{},{},2025-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
             i % 5000,
             ["x", "linkedin", "youtube", "rednote"][i % 4],
             i % 12 + 1,

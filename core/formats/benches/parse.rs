@@ -1,18 +1,48 @@
 //! Rows per second of the parse path (decode → detect → parse → validate) against the floor: the `csv` crate
-//! reading the same bytes as raw `ByteRecord`s. Depends on `creatoros-formats` alone; `BENCHMARKS.md` records the
-//! ratio.
+//! reading the same bytes as raw `ByteRecord`s; and the same rows read whole through `export::read` as a plain
+//! CSV, as an `.xlsx` workbook and inside a zip, in one process. Depends on `creatoros-formats` alone;
+//! `BENCHMARKS.md` records the ratios.
 //!
 //! `cargo bench -p creatoros-formats --bench parse`
 
 use std::io::Cursor;
 
+use std::ops::ControlFlow;
+
 use creatoros_formats::decode;
+use creatoros_formats::export::{self, Event, Limits, Upload};
 use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::RowOutcome;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
+mod containers;
 mod exports;
+use containers::{as_workbook, as_zip};
 use exports::{canonical, x_legacy, ROWS};
+
+/// Rows an upload yields through `export::read`, whatever its container.
+fn read_upload(bytes: &[u8], name: &str) -> usize {
+    let upload = Upload {
+        name: name.to_owned(),
+        uploaded: "2026-11-30".parse().unwrap(),
+        gzip_expected: false,
+        limits: Limits::default(),
+    };
+    let mut rows = 0;
+    export::read(
+        Box::new(Cursor::new(bytes.to_vec())),
+        &upload,
+        None,
+        &mut |event| {
+            if let Event::Row(RowOutcome::Metric(_), _) = event {
+                rows += 1;
+            }
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    rows
+}
 
 fn raw_csv(bytes: &[u8]) -> usize {
     let mut reader = csv::ReaderBuilder::new()
@@ -53,6 +83,31 @@ fn bench(c: &mut Criterion) {
         });
         group.finish();
     }
+    // The same 100,000 rows in each container, read whole as the worker reads an upload.
+    let csv = canonical();
+    let xlsx = as_workbook(&csv);
+    let zip = as_zip("export.csv", &csv);
+    assert_eq!(
+        read_upload(&xlsx, "export.xlsx"),
+        read_upload(&csv, "export.csv")
+    );
+    assert_eq!(
+        read_upload(&zip, "export.zip"),
+        read_upload(&csv, "export.csv")
+    );
+    let mut group = c.benchmark_group("containers");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.sample_size(10);
+    for (name, bytes) in [
+        ("export.csv", &csv),
+        ("export.xlsx", &xlsx),
+        ("export.zip", &zip),
+    ] {
+        group.bench_function(format!("{name} ({} bytes)", bytes.len()), |b| {
+            b.iter(|| black_box(read_upload(black_box(bytes), name)))
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);

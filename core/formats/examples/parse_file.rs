@@ -11,6 +11,21 @@ use std::time::Instant;
 use creatoros_formats::export::{self, Event, Limits, Upload};
 use creatoros_formats::rows::RowOutcome;
 
+#[path = "../benches/containers.rs"]
+mod containers;
+
+/// `--name N`: the number after a flag.
+fn number(args: &[String], flag: &str) -> Result<Option<u64>, Box<dyn std::error::Error>> {
+    match args.iter().position(|a| a == flag) {
+        Some(i) => Ok(Some(
+            args.get(i + 1)
+                .ok_or_else(|| format!("{flag} needs a number"))?
+                .parse()?,
+        )),
+        None => Ok(None),
+    }
+}
+
 fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     let mut out = BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained")?;
@@ -18,7 +33,7 @@ fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     let mut i = 0u64;
     while written < megabytes * 1024 * 1024 {
         let line = format!(
-            "post-{},{},2026-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
+            "post-{},{},2025-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
             i % 50_000,
             ["x", "linkedin", "youtube", "rednote"][(i % 4) as usize],
             i % 12 + 1,
@@ -42,15 +57,36 @@ fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args
-        .get(1)
-        .ok_or("usage: parse_file <file> [--generate-mb N]")?;
-    if let Some(i) = args.iter().position(|a| a == "--generate-mb") {
-        let mb: u64 = args
-            .get(i + 1)
-            .ok_or("--generate-mb needs a number")?
-            .parse()?;
+    let path = args.get(1).ok_or(
+        "usage: parse_file <file> [--generate-mb N | --generate-xlsx-rows N | --generate-zip-mb N] [--generate-only]",
+    )?;
+    if let Some(mb) = number(&args, "--generate-mb")? {
         generate(path, mb)?;
+    }
+    if let Some(rows) = number(&args, "--generate-xlsx-rows")? {
+        // The canonical rows of `generate`, as a workbook.
+        let csv = format!("{path}.csv");
+        generate(&csv, rows * 80 / (1024 * 1024) + 1)?;
+        let text = std::fs::read_to_string(&csv)?;
+        let first: String = text
+            .lines()
+            .take(rows as usize + 1)
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(path, containers::as_workbook(first.as_bytes()))?;
+        std::fs::remove_file(&csv)?;
+    }
+    if let Some(mb) = number(&args, "--generate-zip-mb")? {
+        let csv = format!("{path}.csv");
+        generate(&csv, mb)?;
+        std::fs::write(
+            path,
+            containers::as_zip("export.csv", &std::fs::read(&csv)?),
+        )?;
+        std::fs::remove_file(&csv)?;
+    }
+    if args.iter().any(|a| a == "--generate-only") {
+        return Ok(());
     }
     let started = Instant::now();
     let file = std::fs::File::open(path)?;

@@ -11,6 +11,9 @@ use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::{PostRef, RowOutcome};
 use proptest::prelude::*;
 
+#[path = "../benches/containers.rs"]
+mod containers;
+
 fn upload(gz: bool) -> Upload {
     Upload {
         name: "export.csv".into(),
@@ -155,4 +158,66 @@ fn a_row_that_never_ends_stops_the_file_with_its_line() {
         err.to_string(),
         "line 3: a row is longer than 8388608 bytes (an unclosed quote?)"
     );
+}
+
+/// The snapshots an upload yields: (line, post, platform, date, impressions, likes).
+fn snapshots(
+    bytes: &[u8],
+    name: &str,
+) -> Vec<(u64, String, String, String, Option<i64>, Option<i64>)> {
+    let mut up = upload(false);
+    up.name = name.to_owned();
+    let mut out = Vec::new();
+    export::read(
+        Box::new(Cursor::new(bytes.to_vec())),
+        &up,
+        None,
+        &mut |event| {
+            if let Event::Row(RowOutcome::Metric(m), _) = event {
+                out.push((
+                    m.line,
+                    m.post.default_id().to_string(),
+                    m.platform.to_string(),
+                    m.date.to_string(),
+                    m.counts.impressions,
+                    m.counts.likes,
+                ));
+            }
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    out
+}
+
+proptest! {
+    // Each case writes a workbook: fewer cases, the same reach.
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// A CSV, the same CSV alone in a zip, and its rows saved as a workbook are one export: the same snapshots,
+    /// at the same lines (sheet rows).
+    #[test]
+    fn the_same_rows_read_the_same_from_csv_zip_and_workbook(rows in prop::collection::vec(row(), 1..25)) {
+        let mut text = String::from("post_id,platform,date,impressions,likes\n");
+        for (id, platform, date, imp, likes) in &rows {
+            text.push_str(&format!("{id},{platform},{date},{imp},{likes}\n"));
+        }
+        let csv = text.into_bytes();
+        let plain = snapshots(&csv, "export.csv");
+        prop_assert_eq!(plain.len(), rows.len());
+        prop_assert_eq!(&snapshots(&containers::as_zip("export.csv", &csv), "export.zip"), &plain);
+        prop_assert_eq!(&snapshots(&containers::as_workbook(&csv), "export.xlsx"), &plain);
+    }
+
+    /// Whatever bytes a zip entry holds, reading the zip never panics and every failure is permanent.
+    #[test]
+    fn arbitrary_bytes_inside_a_zip_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+        let zip = containers::as_zip("Table data.csv", &bytes);
+        let mut up = upload(false);
+        up.name = "export.zip".into();
+        let result = export::read(Box::new(Cursor::new(zip)), &up, None, &mut |_| ControlFlow::Continue(()));
+        if let Err(e) = result {
+            prop_assert!(!e.is_retryable());
+        }
+    }
 }
