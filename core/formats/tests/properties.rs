@@ -160,11 +160,11 @@ fn a_row_that_never_ends_stops_the_file_with_its_line() {
     );
 }
 
-/// The snapshots an upload yields: (line, post, platform, date, impressions, likes).
-fn snapshots(
-    bytes: &[u8],
-    name: &str,
-) -> Vec<(u64, String, String, String, Option<i64>, Option<i64>)> {
+/// A snapshot as compared here: (line, post, platform, date, impressions, likes).
+type Seen = (u64, String, String, String, Option<i64>, Option<i64>);
+
+/// The snapshots an upload yields.
+fn snapshots(bytes: &[u8], name: &str) -> Vec<Seen> {
     let mut up = upload(false);
     up.name = name.to_owned();
     let mut out = Vec::new();
