@@ -50,13 +50,13 @@ impl Decoding {
     }
 }
 
-/// A readable text stream.
-pub type Text = Box<dyn Read + Send>;
+/// A readable text stream (borrowing what it reads from for `'a`: a zip entry streams out of its archive).
+pub type Text<'a> = Box<dyn Read + Send + 'a>;
 
 /// What an object holds.
-pub enum Content {
+pub enum Content<'a> {
     /// Text, decoded to UTF-8 as it is read.
-    Text(Text, Decoding),
+    Text(Text<'a>, Decoding),
     /// A zip container (a zip archive or an `.xlsx` workbook), read whole; `gzip` when it came gzip-compressed.
     Zip {
         /// Its bytes.
@@ -73,7 +73,7 @@ pub enum Content {
     },
 }
 
-impl std::fmt::Debug for Content {
+impl std::fmt::Debug for Content<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Content::Text(_, d) => write!(f, "Text({d:?})"),
@@ -91,18 +91,18 @@ const COMPOUND_MAGIC: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /// Opens `raw` (the object's bytes): containers are read whole, up to `max_container_bytes` (a larger one is an
 /// error); text is streamed. `gzip_expected` is set when the key ends in `.gz` or the object says
 /// `Content-Encoding: gzip`.
-pub fn open_content<R: Read + Send + 'static>(
+pub fn open_content<'a, R: Read + Send + 'a>(
     raw: R,
     gzip_expected: bool,
     max_container_bytes: u64,
-) -> Result<Content, FileError> {
+) -> Result<Content<'a>, FileError> {
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let magic = peek(&mut raw, 4)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     if gzip_expected && !gzip {
         return Err(FileError::NotGzip);
     }
-    let bytes: Box<dyn Read + Send> = if gzip {
+    let bytes: Box<dyn Read + Send + 'a> = if gzip {
         Box::new(MultiGzDecoder::new(raw))
     } else {
         Box::new(raw)
@@ -134,17 +134,17 @@ pub fn open_content<R: Read + Send + 'static>(
 }
 
 /// Opens `raw` as text: [`open_content`] for a file known to be text (a CSV entry of a zip, a continuation).
-pub fn open<R: Read + Send + 'static>(
+pub fn open<'a, R: Read + Send + 'a>(
     raw: R,
     gzip_expected: bool,
-) -> Result<(Text, Decoding), FileError> {
+) -> Result<(Text<'a>, Decoding), FileError> {
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let magic = peek(&mut raw, 4)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     if gzip_expected && !gzip {
         return Err(FileError::NotGzip);
     }
-    let bytes: Box<dyn Read + Send> = if gzip {
+    let bytes: Box<dyn Read + Send + 'a> = if gzip {
         Box::new(MultiGzDecoder::new(raw))
     } else {
         Box::new(raw)
@@ -154,11 +154,11 @@ pub fn open<R: Read + Send + 'static>(
 }
 
 /// Text from its first bytes and the rest: the character set chosen from `prefix`.
-fn text_of<R: Read + Send + 'static>(
+fn text_of<'a, R: Read + Send + 'a>(
     prefix: Vec<u8>,
     rest: Rest<R>,
     gzip: bool,
-) -> Result<(Text, Decoding), FileError> {
+) -> Result<(Text<'a>, Decoding), FileError> {
     if prefix.is_empty() {
         return Err(FileError::Empty);
     }
@@ -183,7 +183,7 @@ fn text_of<R: Read + Send + 'static>(
         bom_len,
     };
     let mut stream = Cursor::new(prefix).chain(rest);
-    let text: Text = match charset {
+    let text: Text<'a> = match charset {
         Charset::Utf8 => {
             io::copy(&mut (&mut stream).take(bom_len), &mut io::sink()).map_err(FileError::read)?;
             Box::new(stream)

@@ -141,6 +141,18 @@ pub enum FileError {
     },
 }
 
+/// A [`FileError`] travelling inside an `io::Error`.
+#[derive(Debug)]
+struct Carried(FileError);
+
+impl std::fmt::Display for Carried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Carried {}
+
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
@@ -149,11 +161,21 @@ impl FileError {
     /// Wraps an I/O error, sorting corrupt data (permanent) from a failed stream (transient).
     pub fn read(e: std::io::Error) -> Self {
         use std::io::ErrorKind::*;
+        // A reader under the parser that stopped with a reason of its own (a zip entry over the limits).
+        if e.get_ref().is_some_and(|inner| inner.is::<Carried>()) {
+            let inner = e.into_inner().expect("checked above");
+            return inner.downcast::<Carried>().expect("checked above").0;
+        }
         let transient = !matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof);
         FileError::Read {
             message: e.to_string(),
             transient,
         }
+    }
+
+    /// This error as an `io::Error` that [`FileError::read`] turns back into it: for readers under the parser.
+    pub(crate) fn into_io(self) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, Carried(self))
     }
 
     /// True when reading the object again may succeed.
