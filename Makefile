@@ -103,13 +103,13 @@ bench-init:
 	  target/lambda/creatoros-ingest/bootstrap target/lambda/creatoros-insights-worker/bootstrap --runs 20
 
 # Peak memory streaming a generated 1 GB export through the parse path.
-# Then the containers read whole: a 1,000,000-row .xlsx (about 60 MB) and a zip of a 200 MB CSV (about 30 MB), each
+# Then the containers read whole: a 400,000-row .xlsx and a zip of a 200 MB CSV (about 30 MB), each
 # generated first, then read in a process of its own.
 bench-rss:
 	cargo build --release -q -p creatoros-formats --example parse_file
 	/usr/bin/time -v target/release/examples/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
-	target/release/examples/parse_file .local/gen-1m.xlsx --generate-xlsx-rows 1000000 --generate-only
+	target/release/examples/parse_file .local/gen-1m.xlsx --generate-xlsx-rows 400000 --generate-only
 	/usr/bin/time -v target/release/examples/parse_file .local/gen-1m.xlsx 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
 	target/release/examples/parse_file .local/gen-200mb.zip --generate-zip-mb 200 --generate-only

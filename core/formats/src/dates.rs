@@ -193,7 +193,7 @@ pub fn parse_day(cell: &str, rules: &DateRules) -> Result<Option<Day>, String> {
     };
     if cell.len() == 10 && cell.bytes().enumerate().all(iso) {
         if let Ok(day) = Day::parse(cell) {
-            return plausible(day.to_date(), cell, rules).map(|_| Some(day));
+            return plausible(&day, cell, rules).map(|_| Some(day));
         }
     }
     Ok(parse_timestamp(cell, rules)?.map(|t| t.day))
@@ -236,8 +236,8 @@ pub fn parse_timestamp(cell: &str, rules: &DateRules) -> Result<Option<Timestamp
             ))
         }
     };
-    plausible(date, cell, rules)?;
     let day = Day::from_date(date).map_err(|_| format!("{} is out of range", show(cell)))?;
+    plausible(&day, cell, rules)?;
     let time = time_of_day(rest);
     let iso = match time {
         Some(t) => format!("{day}T{t}"),
@@ -246,13 +246,18 @@ pub fn parse_timestamp(cell: &str, rules: &DateRules) -> Result<Option<Timestamp
     Ok(Some(Timestamp { day, iso }))
 }
 
-fn plausible(date: Date, cell: &str, rules: &DateRules) -> Result<(), String> {
-    if date < EARLIEST {
+/// The first plausible day as stored.
+const EARLIEST_DAY: &str = "2004-01-01";
+
+/// Refuses `day` outside the plausible window. Days are `YYYY-MM-DD`, so comparing their text compares them
+/// (no date is parsed per row).
+fn plausible(day: &Day, cell: &str, rules: &DateRules) -> Result<(), String> {
+    if day.as_str() < EARLIEST_DAY {
         Err(format!(
             "{} is before 2004, older than any platform's analytics",
             show(cell.trim())
         ))
-    } else if date > rules.latest.to_date() {
+    } else if day.as_str() > rules.latest.as_str() {
         Err(format!(
             "{} is in the future (after {}, the day after the upload)",
             show(cell.trim()),

@@ -829,19 +829,32 @@ pub fn normalise_header(cell: &str) -> String {
         .to_lowercase()
 }
 
+/// How many fields there are (the last variant of [`Field`] plus one).
+const FIELDS: usize = Field::ClickThroughRate as usize + 1;
+
 /// Where each field of a format sits in a header.
 #[derive(Debug, Clone)]
 pub struct ColumnMap {
     positions: Vec<(Field, usize)>,
+    /// The same, by field: every row asks for every field.
+    by_field: [Option<usize>; FIELDS],
 }
 
 impl ColumnMap {
+    fn new(positions: Vec<(Field, usize)>) -> Self {
+        let mut by_field = [None; FIELDS];
+        for (field, i) in &positions {
+            by_field[*field as usize] = Some(*i);
+        }
+        Self {
+            positions,
+            by_field,
+        }
+    }
+
     /// The column index of `field`, if the header has it.
     pub fn get(&self, field: Field) -> Option<usize> {
-        self.positions
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, i)| *i)
+        self.by_field[field as usize]
     }
 
     /// Every mapped field with its column.
@@ -913,7 +926,7 @@ impl FormatSpec {
                 }
             }
         }
-        let map = ColumnMap { positions };
+        let map = ColumnMap::new(positions);
         if !self.signature.iter().all(|f| map.get(*f).is_some())
             || (!self.signature_any.is_empty()
                 && !self.signature_any.iter().any(|f| map.get(*f).is_some()))

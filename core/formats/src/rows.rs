@@ -200,7 +200,8 @@ const SPREADSHEET_ERRORS: [&str; 10] = [
 
 /// True when `cell` is a spreadsheet error value.
 pub fn is_spreadsheet_error(cell: &str) -> bool {
-    SPREADSHEET_ERRORS.contains(&cell.trim())
+    let cell = cell.trim();
+    cell.starts_with('#') && SPREADSHEET_ERRORS.contains(&cell)
 }
 
 /// The cells a rejected row keeps for the rejects file: all of them up to one more than the header has, then a
