@@ -484,13 +484,11 @@ fn leading_posts(metrics: &[Metric]) -> String {
         let reach = |m: &Metric| m.views.or(m.impressions).unwrap_or(0);
         ms.sort_by_key(|m| std::cmp::Reverse(reach(m)));
         for m in ms.into_iter().take(2) {
-            let title: String = m
-                .title
-                .as_deref()
-                .unwrap_or(m.post_id.as_str())
-                .chars()
-                .take(60)
-                .collect();
+            let title: String = match (&m.title, &m.published_at) {
+                (Some(t), _) => format!("\"{}\"", t.chars().take(60).collect::<String>()),
+                (None, Some(p)) => format!("untitled, published {}", p.get(..10).unwrap_or(p)),
+                (None, None) => m.post_id.to_string(),
+            };
             let measure = match (&m.measure, &m.period_start) {
                 (Some(creatoros_core::entities::Measure::Period), Some(start)) => {
                     format!("over {start}..{}", m.date)
@@ -502,7 +500,7 @@ fn leading_posts(metrics: &[Metric]) -> String {
             };
             let _ = writeln!(
                 out,
-                "    {platform:<8} \"{title}\" · {} {} {measure}",
+                "    {platform:<8} {title} · {} {} {measure}",
                 reach(m),
                 if m.views.is_some() {
                     "views"

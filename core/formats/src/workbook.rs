@@ -196,9 +196,9 @@ impl TableSink for SheetSink<'_, '_> {
         let sheet = self.sheet;
         let mut notes = Vec::new();
         if found.format.dated_by_export() {
-            notes.push(format!("{sheet}: {}", self.note));
+            notes.push(self.note.clone());
         }
-        notes.extend(context.dates.note().map(|n| format!("{sheet}: {n}")));
+        notes.extend(context.dates.note());
         let flow = self.parts.part(PartInfo {
             index: 0,
             container: self.parts.container,
