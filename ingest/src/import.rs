@@ -647,7 +647,28 @@ async fn process(
         }
     };
     drop(rx);
-    let _ = reader_thread.await;
+    // A reader that panicked closed its channel like one that finished: its rows so far are kept, and the file is
+    // recorded as failed there rather than completed.
+    let end = match (reader_thread.await, end) {
+        (
+            Err(panic),
+            End::Finished {
+                error: None,
+                header,
+            },
+        ) if panic.is_panic() => {
+            tracing::error!(import = %record.import_id, "the reader panicked; the file stops there");
+            End::Finished {
+                error: Some(FileError::Read {
+                    message: "the reader stopped on this file unexpectedly (a bug worth reporting, with the file)"
+                        .to_owned(),
+                    transient: false,
+                }),
+                header,
+            }
+        }
+        (_, end) => end,
+    };
     let end = match end {
         End::Finished { error, .. } => {
             rejects.put_part(part_start, part).await?;

@@ -4,26 +4,34 @@
 
 pub const ROWS: usize = 100_000;
 
-/// A canonical export of `ROWS` rows, every column filled.
+/// The canonical header with every column.
+pub const CANONICAL_HEADER: &str = "post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained";
+
+/// Canonical row `i` (one post in 5,000 per row, every column filled, plausible 2025 days).
+pub fn canonical_row(i: u64) -> String {
+    format!(
+        "post-{},{},2025-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
+        i % 5000,
+        ["x", "linkedin", "youtube", "rednote"][(i % 4) as usize],
+        i % 12 + 1,
+        i % 28 + 1,
+        1000 + i,
+        i % 500,
+        i % 50,
+        i % 20,
+        i % 30,
+        i % 70,
+        i % 9000,
+        i % 600,
+        i as i64 % 11 - 5
+    )
+}
+
+/// A canonical export of `ROWS` rows.
 pub fn canonical() -> Vec<u8> {
-    let mut s = String::from("post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained\n");
-    for i in 0..ROWS {
-        s.push_str(&format!(
-            "post-{},{},2025-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
-            i % 5000,
-            ["x", "linkedin", "youtube", "rednote"][i % 4],
-            i % 12 + 1,
-            i % 28 + 1,
-            1000 + i,
-            i % 500,
-            i % 50,
-            i % 20,
-            i % 30,
-            i % 70,
-            i % 9000,
-            i % 600,
-            i as i64 % 11 - 5
-        ));
+    let mut s = format!("{CANONICAL_HEADER}\n");
+    for i in 0..ROWS as u64 {
+        s.push_str(&canonical_row(i));
     }
     s.into_bytes()
 }

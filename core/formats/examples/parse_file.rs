@@ -13,6 +13,8 @@ use creatoros_formats::rows::RowOutcome;
 
 #[path = "../benches/containers.rs"]
 mod containers;
+#[path = "../benches/exports.rs"]
+mod exports;
 
 /// `--name N`: the number after a flag.
 fn number(args: &[String], flag: &str) -> Result<Option<u64>, Box<dyn std::error::Error>> {
@@ -28,26 +30,11 @@ fn number(args: &[String], flag: &str) -> Result<Option<u64>, Box<dyn std::error
 
 fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     let mut out = BufWriter::new(std::fs::File::create(path)?);
-    writeln!(out, "post_id,platform,date,impressions,likes,comments,shares,saves,clicks,views,watch_time_seconds,followers_gained")?;
+    writeln!(out, "{}", exports::CANONICAL_HEADER)?;
     let mut written = 0u64;
     let mut i = 0u64;
     while written < megabytes * 1024 * 1024 {
-        let line = format!(
-            "post-{},{},2025-{:02}-{:02},{},{},{},{},{},{},{},{}.5,{}\n",
-            i % 50_000,
-            ["x", "linkedin", "youtube", "rednote"][(i % 4) as usize],
-            i % 12 + 1,
-            i % 28 + 1,
-            1000 + i,
-            i % 500,
-            i % 50,
-            i % 20,
-            i % 30,
-            i % 70,
-            i % 9000,
-            i % 600,
-            i as i64 % 11 - 5
-        );
+        let line = exports::canonical_row(i);
         out.write_all(line.as_bytes())?;
         written += line.len() as u64;
         i += 1;

@@ -96,18 +96,7 @@ pub fn open_content<'a, R: Read + Send + 'a>(
     gzip_expected: bool,
     max_container_bytes: u64,
 ) -> Result<Content<'a>, FileError> {
-    let mut raw = BufReader::with_capacity(64 * 1024, raw);
-    let magic = peek(&mut raw, 4)?;
-    let gzip = magic.starts_with(&[0x1f, 0x8b]);
-    if gzip_expected && !gzip {
-        return Err(FileError::NotGzip);
-    }
-    let bytes: Box<dyn Read + Send + 'a> = if gzip {
-        Box::new(MultiGzDecoder::new(raw))
-    } else {
-        Box::new(raw)
-    };
-    let (prefix, rest) = read_prefix(bytes, SNIFF_BYTES)?;
+    let (prefix, rest, gzip) = sniffed(raw, gzip_expected)?;
     let zip = ZIP_MAGIC.iter().any(|m| prefix.starts_with(m));
     let compound = prefix.starts_with(COMPOUND_MAGIC);
     if zip || compound {
@@ -138,6 +127,17 @@ pub fn open<'a, R: Read + Send + 'a>(
     raw: R,
     gzip_expected: bool,
 ) -> Result<(Text<'a>, Decoding), FileError> {
+    let (prefix, rest, gzip) = sniffed(raw, gzip_expected)?;
+    text_of(prefix, rest, gzip)
+}
+
+/// The bytes of `raw` (gunzipped when its magic says gzip; refused when gzip was promised and is not there) as
+/// their first [`SNIFF_BYTES`] and the rest, and whether they were gzip.
+#[allow(clippy::type_complexity)] // a prefix, the rest of the same stream, and a flag: named where used
+fn sniffed<'a, R: Read + Send + 'a>(
+    raw: R,
+    gzip_expected: bool,
+) -> Result<(Vec<u8>, Rest<Box<dyn Read + Send + 'a>>, bool), FileError> {
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let magic = peek(&mut raw, 4)?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
@@ -150,7 +150,7 @@ pub fn open<'a, R: Read + Send + 'a>(
         Box::new(raw)
     };
     let (prefix, rest) = read_prefix(bytes, SNIFF_BYTES)?;
-    text_of(prefix, rest, gzip)
+    Ok((prefix, rest, gzip))
 }
 
 /// Text from its first bytes and the rest: the character set chosen from `prefix`.

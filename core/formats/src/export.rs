@@ -315,19 +315,47 @@ pub fn read(
             read_csv(text, Some(decoding), None, &part_dating, note, &mut parts)
         }
         Content::Zip { bytes, .. } => {
-            if workbook::is_xlsx(&bytes) {
-                parts.container = Container::Xlsx;
-                workbook::read(&bytes, workbook::Kind::Xlsx, &dating, &mut parts)
+            let xlsx = workbook::is_xlsx(&bytes);
+            parts.container = if xlsx {
+                Container::Xlsx
             } else {
-                parts.container = Container::Zip;
-                archive::read(&bytes, &dating, &mut parts)
-            }
+                Container::Zip
+            };
+            guarded(if xlsx { "workbook" } else { "zip" }, || {
+                if xlsx {
+                    workbook::read(&bytes, workbook::Kind::Xlsx, &dating, &mut parts)
+                } else {
+                    archive::read(&bytes, &dating, &mut parts)
+                }
+            })
         }
         Content::Compound { bytes, .. } => {
             parts.container = Container::Xls;
-            workbook::read(&bytes, workbook::Kind::Compound, &dating, &mut parts)
+            guarded("workbook", || {
+                workbook::read(&bytes, workbook::Kind::Compound, &dating, &mut parts)
+            })
         }
     }
+}
+
+/// Runs a container's reader, for which `calamine` and `zip` parse bytes of any origin: a panic inside them
+/// (fuzzing found an arithmetic overflow in calamine's `.xls` reader) is this file's failure, reported as
+/// damaged, never the worker's.
+fn guarded(
+    what: &'static str,
+    read: impl FnOnce() -> Result<(), FileError>,
+) -> Result<(), FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(FileError::Damaged {
+            what,
+            reason: format!("its reader gave up on it ({message})"),
+        })
+    })
 }
 
 /// Reads one CSV text as a part named `name`.

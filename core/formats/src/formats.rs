@@ -668,24 +668,34 @@ const YT_TOTAL: &[&str] = &[
     "jumlah",
 ];
 
+/// The columns of a YouTube Studio table: `head` (what says which row it is), then every metric Studio may
+/// export, which a Table data, Chart data and Totals file share.
+macro_rules! youtube_columns {
+    ($($head:expr),* $(,)?) => {
+        &[
+            $($head,)*
+            col(Impressions, YT_IMPRESSIONS),
+            col(ClickThroughPercent, YT_CTR),
+            col(Views, YT_VIEWS),
+            col(WatchTimeHours, YT_WATCH_HOURS),
+            col(Likes, YT_LIKES),
+            col(Comments, YT_COMMENTS),
+            col(Shares, YT_SHARES),
+            col(FollowersGained, YT_SUBSCRIBERS),
+        ]
+    };
+}
+
 /// YouTube Studio, Advanced mode, "Table data" (`Table data.csv`, `Tabellendaten.csv`, `Dados da tabela.csv`,
 /// …): one row per video, totals over the range chosen in Studio.
 pub static YOUTUBE_STUDIO: FormatSpec = FormatSpec {
     name: "youtube-studio",
     description: "YouTube Studio table data export",
     platform: Some(Platform::Youtube),
-    columns: &[
+    columns: youtube_columns![
         col(NativeId, YT_ID),
         col(Title, YT_TITLE),
         col(PublishedAt, YT_PUBLISHED),
-        col(Impressions, YT_IMPRESSIONS),
-        col(ClickThroughPercent, YT_CTR),
-        col(Views, YT_VIEWS),
-        col(WatchTimeHours, YT_WATCH_HOURS),
-        col(Likes, YT_LIKES),
-        col(Comments, YT_COMMENTS),
-        col(Shares, YT_SHARES),
-        col(FollowersGained, YT_SUBSCRIBERS),
     ],
     signature: &[NativeId, Title],
     signature_any: &[PublishedAt, Views, WatchTimeHours, Impressions],
@@ -703,19 +713,11 @@ pub static YOUTUBE_CHART: FormatSpec = FormatSpec {
     name: "youtube-chart",
     description: "YouTube Studio chart data export (per video, per day)",
     platform: Some(Platform::Youtube),
-    columns: &[
+    columns: youtube_columns![
         col(Date, YT_DATE),
         col(NativeId, YT_ID),
         col(Title, YT_TITLE),
         col(PublishedAt, YT_PUBLISHED),
-        col(Impressions, YT_IMPRESSIONS),
-        col(ClickThroughPercent, YT_CTR),
-        col(Views, YT_VIEWS),
-        col(WatchTimeHours, YT_WATCH_HOURS),
-        col(Likes, YT_LIKES),
-        col(Comments, YT_COMMENTS),
-        col(Shares, YT_SHARES),
-        col(FollowersGained, YT_SUBSCRIBERS),
     ],
     signature: &[Date, NativeId, Title],
     signature_any: &[],
@@ -733,17 +735,7 @@ pub static YOUTUBE_TOTALS: FormatSpec = FormatSpec {
     name: "youtube-totals",
     description: "YouTube Studio totals export (the channel, per day)",
     platform: Some(Platform::Youtube),
-    columns: &[
-        col(Date, YT_DATE),
-        col(Impressions, YT_IMPRESSIONS),
-        col(ClickThroughPercent, YT_CTR),
-        col(Views, YT_VIEWS),
-        col(WatchTimeHours, YT_WATCH_HOURS),
-        col(Likes, YT_LIKES),
-        col(Comments, YT_COMMENTS),
-        col(Shares, YT_SHARES),
-        col(FollowersGained, YT_SUBSCRIBERS),
-    ],
+    columns: youtube_columns![col(Date, YT_DATE)],
     signature: &[Date],
     signature_any: &[Views, WatchTimeHours, Impressions, FollowersGained],
     excludes: &[NativeId, Title, PostId, Engagements, Saves, Link],

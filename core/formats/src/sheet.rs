@@ -103,6 +103,24 @@ pub struct SheetFormat {
     pub context: Option<PartContext>,
 }
 
+impl SheetFormat {
+    /// What sheet row `row` holding `record` becomes (once the context is settled).
+    fn build(&self, record: &ByteRecord, row: u64) -> RowOutcome {
+        let context = self
+            .context
+            .as_ref()
+            .expect("rows are built once the dates are settled");
+        build_row(
+            self.format,
+            &self.columns,
+            &self.header,
+            record,
+            row,
+            context,
+        )
+    }
+}
+
 /// Where a sheet table's results go.
 pub trait TableSink {
     /// The header was recognised and the day order settled: a part starts.
@@ -200,17 +218,7 @@ impl SheetTable {
             }
             State::Rows => {
                 let found = self.found.as_ref().expect("rows follow a header");
-                let context = found.context.as_ref().expect("settled");
-                let record = ByteRecord::from(cells);
-                let outcome = build_row(
-                    found.format,
-                    &found.columns,
-                    &found.header,
-                    &record,
-                    row,
-                    context,
-                );
-                sink.row(outcome, row + 1)
+                sink.row(found.build(&ByteRecord::from(cells), row), row + 1)
             }
         }
     }
@@ -238,17 +246,8 @@ impl SheetTable {
         }
         found.context = Some(self.dating.context(found.format, evidence));
         sink.format(found)?;
-        let context = found.context.as_ref().expect("just set");
         for (row, record) in sample {
-            let outcome = build_row(
-                found.format,
-                &found.columns,
-                &found.header,
-                &record,
-                row,
-                context,
-            );
-            sink.row(outcome, row + 1)?;
+            sink.row(found.build(&record, row), row + 1)?;
         }
         ControlFlow::Continue(())
     }

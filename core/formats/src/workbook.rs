@@ -228,6 +228,15 @@ pub(crate) fn read(
     dating: &Dating,
     parts: &mut Parts<'_>,
 ) -> Result<(), FileError> {
+    read_book(bytes, kind, dating, parts)
+}
+
+fn read_book(
+    bytes: &[u8],
+    kind: Kind,
+    dating: &Dating,
+    parts: &mut Parts<'_>,
+) -> Result<(), FileError> {
     let mut book = Book::open(bytes, kind, dating)?;
     let sheets = book.sheet_names();
     let max_rows = dating.upload.limits.max_sheet_rows;
