@@ -254,6 +254,43 @@ async fn a_compressed_bom_file_continues_by_re_reading() {
     continuation_equals_one_shot("gzip", "imports/ws1/a.csv.gz", gz.finish().unwrap()).await;
 }
 
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/fixtures/exports/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_ingested_in_many_invocations_equals_a_one_shot_run() {
+    // Two parts (the Page's daily metrics, then its posts), read again from the start and skipped to the
+    // checkpoint's part and row in each continuation.
+    continuation_equals_one_shot(
+        "xls",
+        "imports/ws1/pro-efficient-data-entry_content_1742193384396.xls",
+        fixture("pro-efficient-data-entry_content_1742193384396.xls"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_youtube_zip_ingested_in_many_invocations_equals_a_one_shot_run() {
+    // Three parts, and Table data dated by the daily parts read before it in every continuation.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (entry, name) in [
+        ("Table data.csv", "youtube-pt Dados da tabela.csv"),
+        ("Chart data.csv", "youtube-pt Dados do gráfico.csv"),
+        ("Totals.csv", "youtube-pt Total.csv"),
+    ] {
+        zip.start_file(entry, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&fixture(name)).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    continuation_equals_one_shot("zip", "imports/ws1/studio.zip", bytes).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_link_to_the_planned_post_that_records_where_it_went_live() {
     let h = IngestHarness::new("linking").await;
