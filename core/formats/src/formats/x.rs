@@ -1,0 +1,235 @@
+//! X (Twitter): the legacy tweet activity export, the account analytics content export (current and older
+//! analytics-page variants, several UI languages), and the account-level daily exports.
+
+use creatoros_ids::Platform;
+
+use super::{col, Field::*, FormatSpec, Identity, Measure, Rows};
+use crate::dates::DayOrder;
+
+/// X's legacy "Tweet activity" export (analytics.twitter.com), English and Japanese.
+pub static X_TWEET_ACTIVITY: FormatSpec = FormatSpec {
+    name: "x-tweet-activity",
+    description: "X (Twitter) tweet activity export",
+    platform: Some(Platform::X),
+    columns: &[
+        col(NativeId, &["tweet id", "ツイートid"]),
+        col(Link, &["tweet permalink", "ツイートの固定リンク"]),
+        col(Title, &["tweet text", "ツイート本文"]),
+        col(PublishedAt, &["time", "時間"]),
+        col(Impressions, &["impressions", "インプレッション"]),
+        col(Likes, &["likes", "favorites", "いいね"]),
+        col(Comments, &["replies", "返信"]),
+        col(Shares, &["retweets", "リツイート"]),
+        col(Clicks, &["url clicks", "urlクリック数"]),
+        col(Views, &["media views", "メディアの再生数"]),
+        col(FollowersGained, &["follows", "フォローしている"]),
+    ],
+    signature: &[NativeId, Link, PublishedAt, Impressions],
+    signature_any: &[],
+    excludes: &[],
+    required: &[NativeId],
+    identity: Identity::NativeId,
+    rows: Rows::Snapshots(Measure::Lifetime),
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
+
+/// X's account analytics "Content" export (x.com/i/account_analytics), current and older analytics-page
+/// variants, several UI languages.
+pub static X_CONTENT: FormatSpec = FormatSpec {
+    name: "x-content",
+    description: "X account analytics content export",
+    platform: Some(Platform::X),
+    columns: &[
+        col(
+            NativeId,
+            &[
+                "post id",
+                "ポストid",
+                "post-id",
+                "id del post",
+                "identifiant du post",
+                "id do post",
+                "게시물 id",
+                "帖子 id",
+                "貼文 id",
+            ],
+        ),
+        col(
+            PublishedAt,
+            &["date", "日付", "datum", "fecha", "data", "날짜", "日期"],
+        ),
+        col(
+            Title,
+            &[
+                "post text",
+                "ポスト本文",
+                "post-text",
+                "texto del post",
+                "texte du post",
+                "texto do post",
+                "게시물 본문",
+                "帖子文本",
+                "貼文文字",
+            ],
+        ),
+        col(
+            Link,
+            &[
+                "post link",
+                "link",
+                "ポストのリンク",
+                "post-link",
+                "postear enlace",
+                "lien du post",
+                "postar link",
+                "게시물 링크",
+                "帖子链接",
+                "貼文連結",
+            ],
+        ),
+        col(
+            Impressions,
+            &[
+                "impressions",
+                "インプレッション数",
+                "impressionen",
+                "impresiones",
+                "impressões",
+                "노출수",
+                "展示量",
+                "曝光次數",
+            ],
+        ),
+        col(
+            Likes,
+            &[
+                "likes",
+                "いいね",
+                "gefällt mir",
+                "me gusta",
+                "j'aime",
+                "curtidas",
+                "마음에 들어요",
+                "喜欢",
+                "喜歡的內容",
+            ],
+        ),
+        col(
+            Saves,
+            &[
+                "bookmarks",
+                "ブックマーク",
+                "lesezeichen",
+                "guardados",
+                "signets",
+                "itens salvos",
+                "북마크",
+                "书签",
+                "書籤",
+            ],
+        ),
+        col(
+            Comments,
+            &[
+                "replies",
+                "返信",
+                "antworten",
+                "respuestas",
+                "réponses",
+                "respostas",
+                "답글",
+                "回复",
+                "回覆",
+            ],
+        ),
+        col(Shares, &["reposts", "リポスト", "재게시", "转帖", "轉發"]),
+        col(Clicks, &["url clicks", "urlのクリック数"]),
+        col(
+            FollowersGained,
+            &[
+                "new follows",
+                "新しいフォロー",
+                "neue follower*innen",
+                "nuevos seguidores",
+                "nouveaux abonnés",
+                "novos seguidores",
+                "새로운 팔로우",
+                "新关注",
+                "新跟隨人數",
+            ],
+        ),
+    ],
+    signature: &[NativeId, PublishedAt, Title, Impressions],
+    signature_any: &[],
+    excludes: &[],
+    required: &[NativeId],
+    identity: Identity::NativeId,
+    rows: Rows::Snapshots(Measure::Lifetime),
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
+
+/// X's account overview (`account_overview_analytics.csv`): the whole account, one row per day.
+pub static X_ACCOUNT_OVERVIEW: FormatSpec = FormatSpec {
+    name: "x-account-overview",
+    description: "X account analytics overview (account, per day)",
+    platform: Some(Platform::X),
+    columns: &[
+        col(Date, &["date", "日付"]),
+        col(Impressions, &["impressions", "インプレッション数"]),
+        col(Likes, &["likes", "いいね"]),
+        col(Engagements, &["engagements", "エンゲージメント"]),
+        col(Saves, &["bookmarks", "ブックマーク"]),
+        col(Shares, &["reposts", "リポスト"]),
+        col(FollowersGained, &["new follows", "新しいフォロー"]),
+        col(FollowersLost, &["unfollows", "フォロー解除"]),
+        col(Comments, &["replies", "返信"]),
+        col(
+            ProfileVisits,
+            &["profile visits", "プロフィールへのアクセス数"],
+        ),
+        col(PostsPublished, &["create post", "ポストを作成"]),
+        col(Views, &["video views", "動画再生数"]),
+    ],
+    signature: &[Date, Impressions, Engagements, Saves],
+    signature_any: &[],
+    excludes: &[NativeId, Title],
+    required: &[Date],
+    identity: Identity::Account,
+    rows: Rows::Daily,
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
+
+/// X's legacy daily activity export (`daily_tweet_activity_metrics_<handle>_<from>_<to>_<lang>.csv`).
+pub static X_DAILY_ACTIVITY: FormatSpec = FormatSpec {
+    name: "x-daily-activity",
+    description: "X (Twitter) daily tweet activity export (account, per day)",
+    platform: Some(Platform::X),
+    columns: &[
+        col(Date, &["date"]),
+        col(PostsPublished, &["tweets published"]),
+        col(Impressions, &["impressions"]),
+        col(Engagements, &["engagements"]),
+        col(Shares, &["retweets"]),
+        col(Comments, &["replies"]),
+        col(Likes, &["likes"]),
+        col(ProfileVisits, &["user profile clicks"]),
+        col(Clicks, &["url clicks"]),
+        col(FollowersGained, &["follows"]),
+        col(Views, &["media views"]),
+    ],
+    signature: &[Date, PostsPublished, Impressions],
+    signature_any: &[],
+    excludes: &[NativeId],
+    required: &[Date],
+    identity: Identity::Account,
+    rows: Rows::Daily,
+    summary_rows: &[],
+    truncates_at: None,
+    day_order: Some(DayOrder::MonthFirst),
+};
