@@ -96,12 +96,14 @@ pub fn imports_table(imports: &[Import]) -> String {
         let mut why: Vec<String> = i.failure.iter().cloned().collect();
         why.extend(i.errors.iter().take(3).map(|e| {
             format!(
-                "line {}, {}: {}",
+                "{}line {}, {}: {}",
+                e.part.as_ref().map_or(String::new(), |p| format!("{p}, ")),
                 e.line,
                 e.column.as_deref().unwrap_or("row"),
                 e.reason
             )
         }));
+        why.extend(i.notes.iter().take(3).map(|n| format!("note: {n}")));
         if i.errors.len() > 3 {
             why.push(format!(
                 "… {} rejected rows in s3://{}/{}",
