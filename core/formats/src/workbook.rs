@@ -92,6 +92,31 @@ fn check_compound(bytes: &[u8]) -> Result<(), FileError> {
     Ok(())
 }
 
+/// Refuses a shared-strings table that announces more strings than its bytes can hold: calamine reserves room for
+/// the announced count up front, so `uniqueCount="10000000000"` in a few bytes of XML would be an allocation of
+/// hundreds of gigabytes. Each string takes at least `<si><t/></si>`, 12 bytes.
+fn check_shared_strings(mut zip: ZipArchive<Cursor<&[u8]>>) -> Result<(), FileError> {
+    use std::io::Read;
+    let Ok(mut entry) = zip.by_name("xl/sharedStrings.xml") else {
+        return Ok(());
+    };
+    let size = entry.size();
+    let mut head = Vec::new();
+    let _ = (&mut entry).take(4096).read_to_end(&mut head);
+    let text = String::from_utf8_lossy(&head);
+    let announced = text
+        .split_once("uniqueCount=\"")
+        .and_then(|(_, rest)| rest.split('"').next())
+        .and_then(|n| n.parse::<u64>().ok());
+    match announced {
+        Some(n) if n > size / 12 + 1 => Err(FileError::Damaged {
+            what: "workbook",
+            reason: format!("its shared strings announce {n} strings in {size} bytes"),
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl<'a> Book<'a> {
     pub(crate) fn open(bytes: &'a [u8], kind: Kind, dating: &Dating) -> Result<Self, FileError> {
         match kind {
@@ -101,6 +126,7 @@ impl<'a> Book<'a> {
                     reason: e.to_string(),
                 })?;
                 archive::check_directory(&zip, &dating.upload.limits)?;
+                check_shared_strings(zip)?;
                 Ok(Book::Xlsx(Box::new(
                     Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?,
                 )))
@@ -308,4 +334,57 @@ fn read_book(
             .collect::<Vec<_>>()
             .join("; "),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A workbook of one sheet with shared strings (rust_xlsxwriter's default), its strings table rewritten by
+    /// `edit`.
+    fn workbook_with_strings(edit: impl Fn(String) -> String) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "post_id").unwrap();
+        sheet.write_string(0, 1, "platform").unwrap();
+        sheet.write_string(0, 2, "date").unwrap();
+        sheet.write_string(1, 0, "p1").unwrap();
+        sheet.write_string(1, 1, "x").unwrap();
+        sheet.write_string(1, 2, "2026-10-06").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let mut source = ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..source.len() {
+            let mut entry = source.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut body = Vec::new();
+            entry.read_to_end(&mut body).unwrap();
+            if name == "xl/sharedStrings.xml" {
+                body = edit(String::from_utf8(body).unwrap()).into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&body).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_strings_table_announcing_more_than_it_holds_is_refused_before_calamine_reserves_it() {
+        let honest = workbook_with_strings(|xml| xml);
+        let zip = ZipArchive::new(Cursor::new(honest.as_slice())).unwrap();
+        assert!(check_shared_strings(zip).is_ok());
+        let lying = workbook_with_strings(|xml| {
+            let at = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = at + xml[at..].find('"').unwrap();
+            format!("{}10000000000{}", &xml[..at], &xml[end..])
+        });
+        let zip = ZipArchive::new(Cursor::new(lying.as_slice())).unwrap();
+        let err = check_shared_strings(zip).unwrap_err();
+        assert!(
+            err.to_string().contains("announce 10000000000 strings"),
+            "{err}"
+        );
+    }
 }
