@@ -74,8 +74,9 @@ fn is_encrypted_package(bytes: &[u8]) -> bool {
 /// Refuses a compound file whose directory or sector chains are malformed (a chain that loops, a sector two
 /// chains claim) before calamine follows them: it extends a chain until the length it expects, so a loop made
 /// a 47 KB file take over 2 GB (found by fuzzing). `cfb` checks the FAT when it opens the file, and the chain of
-/// every stream when it opens it.
+/// every stream when it opens it. The workbook stream's sheet dimensions are checked too ([`check_dimensions`]).
 fn check_compound(bytes: &[u8]) -> Result<(), FileError> {
+    use std::io::Read;
     let damaged = |e: std::io::Error| FileError::Damaged {
         what: "workbook",
         reason: e.to_string(),
@@ -87,7 +88,63 @@ fn check_compound(bytes: &[u8]) -> Result<(), FileError> {
         .map(|e| e.path().to_owned())
         .collect();
     for path in streams {
-        file.open_stream(&path).map_err(damaged)?;
+        let mut stream = file.open_stream(&path).map_err(damaged)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+        if matches!(name.as_deref(), Some("workbook" | "book")) {
+            let mut records = Vec::new();
+            // A stream is no longer than the file that holds it.
+            (&mut stream)
+                .take(bytes.len() as u64)
+                .read_to_end(&mut records)
+                .map_err(damaged)?;
+            check_dimensions(&records)?;
+        }
+    }
+    Ok(())
+}
+
+/// The most cells an `.xls` sheet holds (BIFF8: 65,536 rows, 256 columns).
+const XLS_ROWS: u64 = 65_536;
+/// See [`XLS_ROWS`].
+const XLS_COLUMNS: u64 = 256;
+
+/// Refuses a workbook stream whose Dimensions record (BIFF 0x0200) declares a sheet larger than an `.xls` can be:
+/// calamine reserves room for every declared cell at once, and a few bytes declaring four billion rows made an
+/// allocation of 800 TB (found by fuzzing).
+fn check_dimensions(records: &[u8]) -> Result<(), FileError> {
+    let mut at = 0;
+    while at + 4 <= records.len() {
+        let typ = u16::from_le_bytes([records[at], records[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([records[at + 2], records[at + 3]]));
+        let data = records.get(at + 4..at + 4 + len).unwrap_or(&[]);
+        if typ == 0x0200 {
+            let u16_at = |i: usize| u64::from(u16::from_le_bytes([data[i], data[i + 1]]));
+            let u32_at = |i: usize| {
+                u64::from(u32::from_le_bytes([
+                    data[i],
+                    data[i + 1],
+                    data[i + 2],
+                    data[i + 3],
+                ]))
+            };
+            let (first_row, last_row, first_col, last_col) = match data.len() {
+                10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+                14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+                _ => (0, 0, 0, 0),
+            };
+            let rows = last_row.saturating_sub(first_row);
+            let cols = last_col.saturating_sub(first_col.min(last_col));
+            if rows > XLS_ROWS || cols > XLS_COLUMNS {
+                return Err(FileError::Damaged {
+                    what: "workbook",
+                    reason: format!(
+                        "a sheet declares {rows} rows by {cols} columns, more than an .xls holds \
+                         ({XLS_ROWS} by {XLS_COLUMNS})"
+                    ),
+                });
+            }
+        }
+        at += 4 + len;
     }
     Ok(())
 }
@@ -368,6 +425,30 @@ mod tests {
             out.write_all(&body).unwrap();
         }
         out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_sheet_declaring_more_cells_than_an_xls_holds_is_refused() {
+        let dimensions = |rows: u32, cols: u16| {
+            let mut r = vec![0x00, 0x02, 14, 0];
+            r.extend(0u32.to_le_bytes());
+            r.extend(rows.to_le_bytes());
+            r.extend(0u16.to_le_bytes());
+            r.extend(cols.to_le_bytes());
+            r.extend(0u16.to_le_bytes());
+            r
+        };
+        assert!(check_dimensions(&dimensions(400, 20)).is_ok());
+        assert!(check_dimensions(&dimensions(65_536, 256)).is_ok());
+        let err = check_dimensions(&dimensions(u32::MAX, 9)).unwrap_err();
+        assert!(
+            err.to_string().contains("4294967295 rows by 9 columns"),
+            "{err}"
+        );
+        assert!(check_dimensions(&dimensions(10, 40_000)).is_err());
+        // Truncated or odd records say nothing.
+        assert!(check_dimensions(&[0x00, 0x02, 14]).is_ok());
+        assert!(check_dimensions(&[0x00, 0x02, 3, 0, 1, 2, 3]).is_ok());
     }
 
     #[test]
