@@ -224,8 +224,24 @@ impl<'a> Book<'a> {
                 // Streamed cell by cell: only the shared strings and one row are held.
                 let mut cells = book.worksheet_cells_reader(sheet).map_err(xlsx_error)?;
                 let mut current: Option<(u32, Vec<String>)> = None;
+                let mut last_row: Option<u32> = None;
                 while let Some(cell) = cells.next_cell().map_err(xlsx_error)? {
                     let (row, col) = cell.get_position();
+                    // Excel writes rows in order; a row before one already read cannot be read again in order
+                    // (nor continued from a checkpoint), so the sheet is damaged.
+                    if current.as_ref().is_none_or(|(r, _)| *r != row)
+                        && last_row.is_some_and(|l| row < l)
+                    {
+                        return Err(FileError::Damaged {
+                            what: "workbook",
+                            reason: format!(
+                                "sheet {sheet:?} has row {} after row {}",
+                                u64::from(row) + 1,
+                                u64::from(last_row.unwrap_or(0)) + 1
+                            ),
+                        });
+                    }
+                    last_row = Some(row);
                     if current.as_ref().is_none_or(|(r, _)| *r != row) {
                         if let Some((r, values)) = current.take() {
                             if each(u64::from(r) + 1, values).is_break() {
