@@ -45,7 +45,7 @@ impl PipelineHarness {
     /// Runs every source until the pipeline is idle.
     pub async fn run_all(&mut self) -> Totals {
         self.pipeline
-            .run_until_idle(Duration::from_millis(1500), Duration::from_secs(240))
+            .run_until_idle(Duration::from_millis(1500), Duration::from_secs(360))
             .await
             .expect("pipeline run")
     }
