@@ -1,62 +1,54 @@
-//! The insight rules over months of 100, 10,000 and 100,000 metrics: the compute of one derivation, without its
-//! reads. `BENCHMARKS.md` sets it beside the read units and wall time `bench_cost` measures on DynamoDB Local.
+//! The compute of one derivation, without its reads: a workspace with 90 days of daily snapshots of 200 posts
+//! (18,000 metric items in the window), and the same with one weekly snapshot. `BENCHMARKS.md` sets it beside the
+//! read units and wall time `bench_cost` measures on DynamoDB Local.
 //!
 //! `cargo bench -p creatoros-core --bench derive`
 
-use creatoros_core::entities::{Metric, Platform};
+use creatoros_core::entities::{Measure, Metric, Platform};
 use creatoros_core::ids::{Day, Month, PostId, WorkspaceId};
 use creatoros_core::insights::{derive, MonthData};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-/// `n` metrics of October 2026: `n / 28` posts on rotating platforms, one snapshot a day, varied numbers so the
-/// outlier rules have something to find.
-fn month(n: usize) -> Vec<Metric> {
+/// 200 posts over the 90 days to 2026-10-31 on X and LinkedIn, a snapshot every `every` days from publishing.
+fn window(every: i64) -> MonthData {
     let ws = WorkspaceId::parse("bench").unwrap();
-    (0..n)
-        .map(|i| {
-            let date = Day::parse(format!("2026-10-{:02}", i % 28 + 1)).unwrap();
-            let post = i / 28;
-            Metric {
-                impressions: Some(1_000 + (post as i64 * 7_919) % 90_000 + (i % 28) as i64 * 50),
-                likes: Some((post as i64 * 31) % 4_000 + (i % 28) as i64),
-                comments: Some(post as i64 % 300),
-                shares: Some(post as i64 % 120),
-                source: Some("bench".into()),
-                captured_at: Some("2026-11-01T00:00:00.000Z".into()),
-                import_id: Some("imp-bench".into()),
-                ..Metric::new(
-                    ws.clone(),
-                    PostId::parse(format!("p{post}")).unwrap(),
-                    Platform::ALL[post % 4],
-                    date,
-                )
-            }
-        })
-        .collect()
+    let end = time::macros::date!(2026 - 10 - 31);
+    let start = end - time::Duration::days(89);
+    let mut data = MonthData::new(ws.clone(), Month::parse("2026-10").unwrap(), Day::parse("2026-11-02").unwrap());
+    for post in 0..200i64 {
+        let published = start + time::Duration::days(post * 90 / 200);
+        let platform = if post % 2 == 0 { Platform::X } else { Platform::Linkedin };
+        let mut day = published;
+        while day <= end {
+            let age = (day - published).whole_days();
+            let mut m = Metric::new(
+                ws.clone(),
+                PostId::parse(format!("p{post}")).unwrap(),
+                platform,
+                Day::from_date(day).unwrap(),
+            );
+            m.measure = Some(Measure::Lifetime);
+            m.published_at = Some(format!("{published}T09:00:00Z"));
+            m.title = Some(format!("Post {post}: what we learned?"));
+            m.impressions = Some(500 + (post * 7_919) % 9_000 + age * 20);
+            m.likes = Some(10 + (post * 31) % 400 + age);
+            m.comments = Some(post % 30);
+            m.shares = Some(post % 12);
+            data.metrics.push(m);
+            day += time::Duration::days(every);
+        }
+    }
+    data
 }
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("derive");
     group.sample_size(10);
-    for n in [100usize, 10_000, 100_000] {
-        let metrics = month(n);
-        group.throughput(Throughput::Elements(n as u64));
-        group.bench_function(format!("{n} metrics"), |b| {
-            b.iter_batched(
-                || metrics.clone(),
-                |metrics| {
-                    let data = MonthData::new(
-                        WorkspaceId::parse("bench").unwrap(),
-                        Month::parse("2026-10").unwrap(),
-                        Day::parse("2026-11-24").unwrap(),
-                        metrics,
-                        Vec::new(),
-                        Vec::new(),
-                    );
-                    black_box(derive(&data).insights.len())
-                },
-                BatchSize::LargeInput,
-            )
+    for (name, every) in [("daily snapshots", 1), ("weekly snapshots", 7)] {
+        let data = window(every);
+        group.throughput(Throughput::Elements(data.metrics.len() as u64));
+        group.bench_function(format!("200 posts, 90 days, {name}"), |b| {
+            b.iter_batched(|| data.clone(), |data| black_box(derive(&data).insights.len()), BatchSize::LargeInput)
         });
     }
     group.finish();

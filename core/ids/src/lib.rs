@@ -211,6 +211,55 @@ impl Month {
         };
         Some(Month(format!("{y:04}-{m:02}")))
     }
+
+    /// The month after this one; `None` after `9999-12`.
+    pub fn next(&self) -> Option<Month> {
+        let (y, m) = self.parts();
+        let (y, m) = match (y, m) {
+            (9999, 12) => return None,
+            (y, 12) => (y + 1, 1),
+            (y, m) => (y, m + 1),
+        };
+        Some(Month(format!("{y:04}-{m:02}")))
+    }
+
+    /// The month `n` months earlier, stopping at `0000-01`.
+    pub fn months_before(&self, n: u32) -> Month {
+        let mut m = self.clone();
+        for _ in 0..n {
+            match m.previous() {
+                Some(p) => m = p,
+                None => break,
+            }
+        }
+        m
+    }
+
+    /// Its first day.
+    pub fn first_day(&self) -> time::Date {
+        let (y, m) = self.parts();
+        time::Date::from_calendar_date(
+            i32::from(y),
+            time::Month::try_from(m).expect("validated"),
+            1,
+        )
+        .expect("validated")
+    }
+
+    /// Its last day.
+    pub fn last_day(&self) -> time::Date {
+        let (y, m) = self.parts();
+        let month = time::Month::try_from(m).expect("validated");
+        time::Date::from_calendar_date(i32::from(y), month, month.length(i32::from(y)))
+            .expect("validated")
+    }
+
+    fn parts(&self) -> (u16, u8) {
+        (
+            self.0[..4].parse().expect("validated"),
+            self.0[5..].parse().expect("validated"),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +303,17 @@ mod tests {
             Day::parse("2025-03-31").unwrap().month().as_str(),
             "2025-03"
         );
+    }
+
+    #[test]
+    fn months_step_both_ways_and_know_their_days() {
+        let feb = Month::parse("2024-02").unwrap();
+        assert_eq!(feb.first_day().to_string(), "2024-02-01");
+        assert_eq!(feb.last_day().to_string(), "2024-02-29");
+        assert_eq!(feb.months_before(2).as_str(), "2023-12");
+        assert_eq!(Month::parse("2024-12").unwrap().next().unwrap().as_str(), "2025-01");
+        assert_eq!(Month::parse("9999-12").unwrap().next(), None);
+        assert_eq!(Month::parse("0000-02").unwrap().months_before(5).as_str(), "0000-01");
     }
 
     #[test]

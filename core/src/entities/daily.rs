@@ -82,6 +82,42 @@ pub struct Daily {
     pub import_id: Option<String>,
 }
 
+impl Daily {
+    /// An empty day of the account (`post` `None`) or of one post, to fill in.
+    pub fn new(workspace_id: WorkspaceId, platform: Platform, post: Option<PostId>, day: Day) -> Self {
+        Self {
+            workspace_id,
+            platform,
+            subject: post
+                .as_ref()
+                .map_or_else(|| ItemId::parse(ACCOUNT).expect("valid"), post_subject),
+            month: day.month(),
+            day,
+            post_id: post,
+            title: None,
+            published_at: None,
+            impressions: None,
+            engagements: None,
+            likes: None,
+            comments: None,
+            shares: None,
+            saves: None,
+            clicks: None,
+            views: None,
+            watch_time_seconds: None,
+            followers_gained: None,
+            followers_lost: None,
+            followers: None,
+            profile_visits: None,
+            posts_published: None,
+            click_through_rate: None,
+            source: None,
+            captured_at: None,
+            import_id: None,
+        }
+    }
+}
+
 impl Entity for Daily {
     const SCHEMA: &'static EntitySchema = &schema::DAILY;
 

@@ -1,32 +1,37 @@
 //! From a workspace month's data to insights and tasks: pure functions, no AWS.
 //!
-//! The insights worker reads the month's metrics and posts and the previous month's metrics, builds
-//! [`MonthData`], and calls [`derive`]. Everything here is deterministic for the same data and day, so an
-//! unchanged month derives the same items (and the worker writes nothing).
+//! The insights worker reads the month's window (the month and the two before it: metric snapshots, daily
+//! values, the app's posts, variants, plan and profile), builds [`MonthData`], and calls [`derive`]. Every rule
+//! of the catalogue ([`rules`]) proposes claims; a claim that is a statistical statement carries a p-value, and
+//! the month's claims pass one Benjamini–Hochberg step at [`FALSE_DISCOVERY_RATE`] together ([`stats`]), so the
+//! more a month tests, the stronger each claim must be. Facts (a post without metrics, a gap in posting) are not
+//! tests and pass as they are.
+//!
+//! Everything is deterministic for the same data and day (no test draws random numbers), so an
+//! unchanged month derives the same items and the worker writes nothing.
 
 pub mod engagement;
 pub mod ids;
 pub mod rules;
+pub mod simulate;
+pub mod stats;
+pub mod view;
 
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
-use time::Weekday;
 
-use crate::entities::{Evidence, Insight, Metric, Post, Severity, Task, TaskStatus};
+use crate::entities::{Daily, Evidence, Insight, Metric, Plan, Platform, Post, Severity, Task, TaskStatus, Variant};
 use crate::ids::{Day, Month, WorkspaceId};
 
-/// A post's latest snapshot on one platform in the month, with the weekday it was published.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    /// The latest metric item of (post, platform) dated in the month.
-    pub metric: Metric,
-    /// Weekday of the post's publish day (the app's post if known, else the export's `publishedAt`, else the
-    /// snapshot's day).
-    pub weekday: Weekday,
-}
+/// The catalogue's version, recorded on every derivation: a new version re-derives what it changes.
+pub const CATALOGUE_VERSION: &str = "2";
 
-/// What a derivation reads.
+/// The false discovery rate of one workspace-month's claims. With no effect anywhere it also bounds the chance of
+/// any claim at all.
+pub const FALSE_DISCOVERY_RATE: f64 = 0.05;
+
+/// What a derivation reads: the month's window of data.
 #[derive(Debug, Clone)]
 pub struct MonthData {
     /// The tenant.
@@ -35,14 +40,65 @@ pub struct MonthData {
     pub month: Month,
     /// Today (UTC), for rules that depend on elapsed time.
     pub today: Day,
-    /// Latest snapshot per (post, platform) this month.
-    pub current: Vec<Snapshot>,
-    /// Latest snapshot per (post, platform) last month.
-    pub previous: Vec<Snapshot>,
-    /// Every metric item of the month.
-    pub all_metrics: Vec<Metric>,
-    /// The app's posts of the month.
+    /// The profile's IANA time zone (weekdays and hours are the creator's).
+    pub timezone: Option<String>,
+    /// The platforms the profile uses.
+    pub platforms: Vec<Platform>,
+    /// Metric snapshots of the window's months.
+    pub metrics: Vec<Metric>,
+    /// Daily values of the window's months.
+    pub daily: Vec<Daily>,
+    /// The app's posts of the window's months.
     pub posts: Vec<Post>,
+    /// The app's variants of the window's months.
+    pub variants: Vec<Variant>,
+    /// The month's plan.
+    pub plan: Option<Plan>,
+}
+
+impl MonthData {
+    /// An empty month of `workspace`, to fill in.
+    pub fn new(workspace: WorkspaceId, month: Month, today: Day) -> Self {
+        Self {
+            workspace,
+            month,
+            today,
+            timezone: None,
+            platforms: Vec::new(),
+            metrics: Vec::new(),
+            daily: Vec::new(),
+            posts: Vec::new(),
+            variants: Vec::new(),
+            plan: None,
+        }
+    }
+
+    /// The months a derivation of `month` reads, oldest first.
+    pub fn window_months(month: &Month) -> Vec<Month> {
+        (0..view::WINDOW_MONTHS)
+            .rev()
+            .map(|n| month.months_before(n))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The later months whose derivation reads `month` (it is in their window), up to `today`'s month.
+    pub fn months_reading(month: &Month, today: &Day) -> Vec<Month> {
+        let current = today.month();
+        let mut out = Vec::new();
+        let mut next = month.next();
+        for _ in 1..view::WINDOW_MONTHS {
+            match next {
+                Some(m) if m <= current => {
+                    next = m.next();
+                    out.push(m);
+                }
+                _ => break,
+            }
+        }
+        out
+    }
 }
 
 /// One rule's output: an insight and the tasks it suggests.
@@ -52,6 +108,17 @@ pub struct Finding {
     pub insight: Insight,
     /// Tasks (possibly none).
     pub tasks: Vec<Task>,
+}
+
+/// What a rule proposes: a test it ran (with what it would say if the test passes and the effect is large enough
+/// to matter), or a fact.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// What would be said; `None` for a test whose effect is too small to act on (it still counts among the
+    /// month's tests, so that choosing which effects to report does not bias the false discovery rate).
+    pub finding: Option<Finding>,
+    /// The p-value of the test behind it; `None` for a fact.
+    pub p: Option<f64>,
 }
 
 /// A derivation's result, ordered by id.
@@ -71,11 +138,23 @@ impl Derived {
     }
 }
 
+/// The claims that pass: every fact, and the tests Benjamini–Hochberg keeps at [`FALSE_DISCOVERY_RATE`].
+pub fn discoveries(claims: Vec<Claim>) -> Vec<Finding> {
+    let tested: Vec<f64> = claims.iter().filter_map(|c| c.p).collect();
+    let mut keep = stats::benjamini_hochberg(&tested, FALSE_DISCOVERY_RATE).into_iter();
+    claims
+        .into_iter()
+        .filter(|c| c.p.is_none() || keep.next().unwrap_or(false))
+        .filter_map(|c| c.finding)
+        .collect()
+}
+
 /// Runs the catalogue on `data`.
 pub fn derive(data: &MonthData) -> Derived {
+    let ctx = rules::Context::new(data);
     let mut insights = BTreeMap::new();
     let mut tasks = BTreeMap::new();
-    for finding in rules::all(data) {
+    for finding in discoveries(rules::all(&ctx)) {
         for task in finding.tasks {
             tasks.insert(task.task_id.to_string(), task);
         }
@@ -87,90 +166,8 @@ pub fn derive(data: &MonthData) -> Derived {
     }
 }
 
-fn latest(metrics: &[Metric], posts: &[Post]) -> Vec<Snapshot> {
-    let published: BTreeMap<&str, &Day> = posts
-        .iter()
-        .filter_map(|p| p.publish_date.as_ref().map(|d| (p.post_id.as_str(), d)))
-        .collect();
-    let mut by: BTreeMap<(String, &'static str), &Metric> = BTreeMap::new();
-    for m in metrics {
-        let key = (m.post_id.to_string(), m.platform.as_str());
-        if by.get(&key).is_none_or(|old| old.date < m.date) {
-            by.insert(key, m);
-        }
-    }
-    by.into_values()
-        .map(|m| {
-            let exported = m
-                .published_at
-                .as_deref()
-                .and_then(|p| p.get(..10))
-                .and_then(|d| Day::parse(d).ok());
-            let day = published
-                .get(m.post_id.as_str())
-                .map(|d| (*d).clone())
-                .or(exported)
-                .unwrap_or_else(|| m.date.clone());
-            Snapshot {
-                weekday: day.to_date().weekday(),
-                metric: m.clone(),
-            }
-        })
-        .collect()
-}
-
 impl MonthData {
-    /// Builds the view of a month from raw items: `metrics` of the month, `previous` of the month before,
-    /// the month's `posts`. Items of other workspaces or months are ignored.
-    pub fn new(
-        workspace: WorkspaceId,
-        month: Month,
-        today: Day,
-        metrics: Vec<Metric>,
-        previous: Vec<Metric>,
-        posts: Vec<Post>,
-    ) -> Self {
-        let prev_month = month.previous();
-        let metrics: Vec<Metric> = metrics
-            .into_iter()
-            .filter(|m| m.workspace_id == workspace && m.month == month)
-            .collect();
-        let previous: Vec<Metric> = previous
-            .into_iter()
-            .filter(|m| m.workspace_id == workspace && Some(&m.month) == prev_month.as_ref())
-            .collect();
-        let posts: Vec<Post> = posts
-            .into_iter()
-            .filter(|p| p.workspace_id == workspace && p.month == month)
-            .collect();
-        Self {
-            current: latest(&metrics, &posts),
-            previous: latest(&previous, &[]),
-            all_metrics: metrics,
-            posts,
-            workspace,
-            month,
-            today,
-        }
-    }
-
-    /// A post's title for people: the app's title, else the one its export gave, else its id.
-    pub fn title(&self, post_id: &str) -> String {
-        self.posts
-            .iter()
-            .find(|p| p.post_id.as_str() == post_id)
-            .and_then(|p| p.title.clone())
-            .or_else(|| {
-                self.all_metrics
-                    .iter()
-                    .filter(|m| m.post_id.as_str() == post_id)
-                    .find_map(|m| m.title.clone())
-            })
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| post_id.to_owned())
-    }
-
-    fn insight(
+    pub(crate) fn insight(
         &self,
         kind: &str,
         subject: &str,
@@ -193,7 +190,7 @@ impl MonthData {
         }
     }
 
-    fn task(
+    pub(crate) fn task(
         &self,
         insight: &Insight,
         action: &str,
@@ -219,5 +216,24 @@ impl MonthData {
             updated_at: None,
             derived_at: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_and_the_months_that_read_them() {
+        let m = |s| Month::parse(s).unwrap();
+        let names = |v: Vec<Month>| v.iter().map(|m| m.as_str().to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            names(MonthData::window_months(&m("2026-01"))),
+            ["2025-11", "2025-12", "2026-01"]
+        );
+        let today = Day::parse("2026-03-10").unwrap();
+        assert_eq!(names(MonthData::months_reading(&m("2026-01"), &today)), ["2026-02", "2026-03"]);
+        assert_eq!(names(MonthData::months_reading(&m("2026-02"), &today)), ["2026-03"]);
+        assert!(MonthData::months_reading(&m("2026-03"), &today).is_empty());
     }
 }

@@ -1,0 +1,285 @@
+//! Rules that compare groups of a platform's posts: weekdays, title features, and this month against the two
+//! before it.
+
+use time::Weekday;
+
+use super::words::{self, point, test_evidence};
+use super::{Context, MIN_AUDIENCE};
+use crate::entities::{Platform, Severity};
+use crate::insights::stats::{log_rate, pooled_t, t_upper, welch};
+use crate::insights::view::{weekday, Observation};
+use crate::insights::{Claim, Finding};
+
+const LN_1_25: f64 = 0.223_143_551_314_209_8;
+
+/// Least rated posts for the weekday and title rules.
+const MIN_GROUP_POSTS: usize = 20;
+/// Least posts on a weekday for it to be a candidate.
+const MIN_PER_WEEKDAY: usize = 3;
+/// Least posts on each side of a title feature.
+const MIN_PER_SIDE: usize = 5;
+/// Least posts new this month, and before it, for a trend.
+const MIN_TREND_NOW: usize = 5;
+const MIN_TREND_BEFORE: usize = 10;
+
+fn log_engagement(o: &Observation) -> Option<f64> {
+    let a = o.audience.filter(|a| *a >= MIN_AUDIENCE)?;
+    Some(log_rate(o.engaged?, a).0)
+}
+
+fn rated<'a>(ctx: &'a Context, platform: Platform) -> Vec<(&'a Observation, f64)> {
+    ctx.window
+        .on(platform)
+        .filter(|o| ctx.window.in_reference(o))
+        .filter_map(|o| log_engagement(o).map(|v| (o, v)))
+        .collect()
+}
+
+/// `best_weekday`: the weekday whose posts stand furthest above the others (pooled t on log engagement rate),
+/// its one-sided p multiplied by the number of weekdays it was picked from (so choosing the best is part of the
+/// test).
+pub fn best_weekday(ctx: &Context) -> Vec<Claim> {
+    let mut out = Vec::new();
+    for platform in ctx.window.platforms() {
+        let posts: Vec<(Weekday, f64)> = rated(ctx, platform)
+            .into_iter()
+            .filter_map(|(o, v)| o.published.as_ref().map(|p| (weekday(p), v)))
+            .collect();
+        if posts.len() < MIN_GROUP_POSTS {
+            continue;
+        }
+        let labels: Vec<usize> = posts.iter().map(|(w, _)| w.number_days_from_monday() as usize).collect();
+        let eligible: Vec<usize> = (0..7)
+            .filter(|d| labels.iter().filter(|l| *l == d).count() >= MIN_PER_WEEKDAY)
+            .collect();
+        if eligible.len() < 3 {
+            continue;
+        }
+        let split = |d: usize| -> (Vec<f64>, Vec<f64>) {
+            let (mut on, mut rest) = (Vec::new(), Vec::new());
+            for ((_, v), l) in posts.iter().zip(&labels) {
+                if *l == d { on.push(*v) } else { rest.push(*v) }
+            }
+            (on, rest)
+        };
+        // The best weekday by t, then Bonferroni over the weekdays it was picked from.
+        let Some((best, effect, t, df)) = eligible
+            .iter()
+            .filter_map(|d| {
+                let (on, rest) = split(*d);
+                pooled_t(&on, &rest).map(|(e, t, df)| (*d, e, t, df))
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+        else {
+            continue;
+        };
+        let p = (t_upper(t, df) * eligible.len() as f64).min(1.0);
+        let (on, rest) = split(best);
+        let day = Weekday::Monday.nth_next(best as u8);
+        let finding = (effect >= LN_1_25).then(|| {
+            let p_name = words::platform(platform);
+            let insight = ctx.data.insight(
+                "best_weekday",
+                platform.as_str(),
+                Severity::Info,
+                format!("{p_name} posts on {} engage {} your other days", words::weekday(day), words::ratio(effect.exp())),
+                format!(
+                    "Over the last 90 days your {} {p_name} posts on {} had {} the engagement rate of the {} on \
+                     other days. Picking the best of your posting days by luck alone would give a gap this large {}.",
+                    on.len(),
+                    words::weekday(day),
+                    words::ratio(effect.exp()),
+                    rest.len(),
+                    words::chance(p),
+                ),
+                {
+                    let mut e = vec![point(None, Some(platform), "weekdayPosts", on.len() as f64, Some(day.to_string()))];
+                    e.extend(test_evidence(platform, posts.len(), effect.exp(), p));
+                    e
+                },
+            );
+            let task = ctx.data.task(
+                &insight,
+                "schedule",
+                platform.as_str(),
+                format!("Schedule more {p_name} posts on {}", words::weekday(day)),
+                3.0,
+            );
+            Finding { insight, tasks: vec![task] }
+        });
+        out.push(Claim { finding, p: Some(p) });
+    }
+    out
+}
+
+/// A title feature and how it reads.
+struct Feature {
+    id: &'static str,
+    has: fn(&str) -> bool,
+    with: &'static str,
+    advice: &'static str,
+}
+
+const FEATURES: [Feature; 3] = [
+    Feature {
+        id: "question",
+        has: |t| t.contains('?') || t.contains('？'),
+        with: "a question",
+        advice: "questions",
+    },
+    Feature {
+        id: "number",
+        has: |t| t.chars().any(|c| c.is_numeric()),
+        with: "a number",
+        advice: "numbers",
+    },
+    Feature {
+        id: "long",
+        has: |t| t.chars().count() >= 60,
+        with: "60 characters or more",
+        advice: "long titles",
+    },
+];
+
+/// `title_feature`: posts whose titles have a feature against those without (two-sided Welch t test).
+pub fn title_features(ctx: &Context) -> Vec<Claim> {
+    let mut out = Vec::new();
+    for platform in ctx.window.platforms() {
+        let titled: Vec<(&str, f64)> = rated(ctx, platform)
+            .into_iter()
+            .filter_map(|(o, v)| o.title.as_deref().map(|t| (t, v)))
+            .collect();
+        if titled.len() < MIN_GROUP_POSTS {
+            continue;
+        }
+        for feature in &FEATURES {
+            let labels: Vec<usize> = titled.iter().map(|(t, _)| usize::from((feature.has)(t))).collect();
+            let with = labels.iter().sum::<usize>();
+            if with < MIN_PER_SIDE || titled.len() - with < MIN_PER_SIDE {
+                continue;
+            }
+            let subject = format!("{}-{}", platform.as_str(), feature.id);
+            let side = |want: usize| -> Vec<f64> {
+                titled.iter().zip(&labels).filter(|(_, l)| **l == want).map(|((_, v), _)| *v).collect()
+            };
+            let Some((effect, p)) = welch(&side(1), &side(0)) else {
+                continue;
+            };
+            let finding = (effect.abs() >= LN_1_25).then(|| {
+                let p_name = words::platform(platform);
+                let better = effect > 0.0;
+                let insight = ctx.data.insight(
+                    "title_feature",
+                    &subject,
+                    Severity::Info,
+                    format!(
+                        "{p_name} titles with {} go with {} the engagement of others",
+                        feature.with,
+                        words::ratio(effect.exp())
+                    ),
+                    format!(
+                        "Over the last 90 days, {with} of your {} titled {p_name} posts had {}; their engagement \
+                         rate was {} that of the other {}. A gap this large happens by luck {}. This is an \
+                         association, not proof of cause: try it and watch.",
+                        titled.len(),
+                        feature.with,
+                        words::ratio(effect.exp()),
+                        titled.len() - with,
+                        words::chance(p),
+                    ),
+                    test_evidence(platform, titled.len(), effect.exp(), p),
+                );
+                let title = if better {
+                    format!("Try more {p_name} titles with {}", feature.advice)
+                } else {
+                    format!("Try fewer {p_name} titles with {}", feature.advice)
+                };
+                let task = ctx.data.task(&insight, "titles", &subject, title, 4.0);
+                Finding { insight, tasks: vec![task] }
+            });
+            out.push(Claim { finding, p: Some(p) });
+        }
+    }
+    out
+}
+
+/// The audience a post had when its age makes posts comparable: at 7 days, or to date once 14 days old.
+fn comparable_reach(o: &Observation) -> Option<f64> {
+    o.audience_at_age(7)
+        .or_else(|| {
+            o.age_on(o.latest)
+                .filter(|a| *a >= 14)
+                .and(o.audience)
+        })
+        .filter(|a| *a > 0.0)
+        .map(f64::ln)
+}
+
+/// `trend`: this month's new posts against the window's earlier posts, on engagement rate and on reach at a
+/// comparable age (two-sided Welch t tests). A month in progress is judged on the posts it has so far.
+pub fn trend(ctx: &Context) -> Vec<Claim> {
+    let mut out = Vec::new();
+    let month_start = ctx.window.month_start();
+    type Value = fn(&Observation) -> Option<f64>;
+    let measures: [(&str, &str, Value); 2] = [
+        ("engagement", "engagement rate", log_engagement),
+        ("reach", "reach at a comparable age", comparable_reach),
+    ];
+    for platform in ctx.window.platforms() {
+        for (id, what, value) in measures {
+            let (mut now, mut before) = (Vec::new(), Vec::new());
+            for o in ctx.window.on(platform).filter(|o| ctx.window.in_reference(o)) {
+                let Some(v) = value(o) else { continue };
+                if ctx.window.is_new(o) {
+                    now.push(v);
+                } else if o.published.as_ref().is_some_and(|p| p.day < month_start) {
+                    before.push(v);
+                }
+            }
+            if now.len() < MIN_TREND_NOW || before.len() < MIN_TREND_BEFORE {
+                continue;
+            }
+            let subject = format!("{}-{id}", platform.as_str());
+            let Some((effect, p)) = welch(&now, &before) else {
+                continue;
+            };
+            let finding = (effect.abs() >= LN_1_25).then(|| {
+                let p_name = words::platform(platform);
+                let up = effect > 0.0;
+                let so_far = if ctx.window.in_progress { " so far" } else { "" };
+                let insight = ctx.data.insight(
+                    "trend",
+                    &subject,
+                    if up { Severity::Info } else { Severity::Warning },
+                    format!(
+                        "{p_name} {what} this month{so_far}: {} the two months before",
+                        words::ratio(effect.exp())
+                    ),
+                    format!(
+                        "Your {} new {p_name} posts this month{so_far} had {} the {what} of your {} posts of the two \
+                         months before. A shift this large happens by luck {}.",
+                        now.len(),
+                        words::ratio(effect.exp()),
+                        before.len(),
+                        words::chance(p),
+                    ),
+                    test_evidence(platform, now.len() + before.len(), effect.exp(), p),
+                );
+                let tasks = if up {
+                    Vec::new()
+                } else {
+                    vec![ctx.data.task(
+                        &insight,
+                        "review",
+                        &subject,
+                        format!("Review what changed in this month's {p_name} posts ({what} fell)"),
+                        2.0,
+                    )]
+                };
+                Finding { insight, tasks }
+            });
+            out.push(Claim { finding, p: Some(p) });
+        }
+    }
+    out
+}
