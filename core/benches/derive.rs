@@ -14,10 +14,18 @@ fn window(every: i64) -> MonthData {
     let ws = WorkspaceId::parse("bench").unwrap();
     let end = time::macros::date!(2026 - 10 - 31);
     let start = end - time::Duration::days(89);
-    let mut data = MonthData::new(ws.clone(), Month::parse("2026-10").unwrap(), Day::parse("2026-11-02").unwrap());
+    let mut data = MonthData::new(
+        ws.clone(),
+        Month::parse("2026-10").unwrap(),
+        Day::parse("2026-11-02").unwrap(),
+    );
     for post in 0..200i64 {
         let published = start + time::Duration::days(post * 90 / 200);
-        let platform = if post % 2 == 0 { Platform::X } else { Platform::Linkedin };
+        let platform = if post % 2 == 0 {
+            Platform::X
+        } else {
+            Platform::Linkedin
+        };
         let mut day = published;
         while day <= end {
             let age = (day - published).whole_days();
@@ -48,7 +56,11 @@ fn bench(c: &mut Criterion) {
         let data = window(every);
         group.throughput(Throughput::Elements(data.metrics.len() as u64));
         group.bench_function(format!("200 posts, 90 days, {name}"), |b| {
-            b.iter_batched(|| data.clone(), |data| black_box(derive(&data).insights.len()), BatchSize::LargeInput)
+            b.iter_batched(
+                || data.clone(),
+                |data| black_box(derive(&data).insights.len()),
+                BatchSize::LargeInput,
+            )
         });
     }
     group.finish();

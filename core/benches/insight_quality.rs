@@ -20,7 +20,10 @@ const POSTS: [usize; 4] = [5, 10, 20, 40];
 const FACTS: [&str; 2] = ["posting_gap", "missing_metrics"];
 
 fn seeds(default: u64) -> u64 {
-    std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var("SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 fn spread_name(s: Spread) -> &'static str {
@@ -35,7 +38,9 @@ fn spread_name(s: Spread) -> &'static str {
 fn nulls() {
     let runs = seeds(100);
     let platforms = vec![Platform::X, Platform::Youtube];
-    println!("## Null workspaces: false claims ({runs} workspaces per cell, platforms X and YouTube)\n");
+    println!(
+        "## Null workspaces: false claims ({runs} workspaces per cell, platforms X and YouTube)\n"
+    );
     for spread in [Spread::MILD, Spread::WIDE] {
         let mut per_rule: BTreeMap<String, [u64; 4]> = BTreeMap::new();
         let mut totals = [0u64; 4];
@@ -62,19 +67,33 @@ fn nulls() {
         println!("|---|---|---|---|---|");
         let platform_months = (runs * platforms.len() as u64) as f64;
         for (rule, counts) in &per_rule {
-            let cells: Vec<String> = counts.iter().map(|c| format!("{:.3}", *c as f64 / platform_months)).collect();
+            let cells: Vec<String> = counts
+                .iter()
+                .map(|c| format!("{:.3}", *c as f64 / platform_months))
+                .collect();
             println!("| {rule} (per platform-month) | {} |", cells.join(" | "));
         }
         if per_rule.is_empty() {
             println!("| any rule (per platform-month) | 0.000 | 0.000 | 0.000 | 0.000 |");
         }
-        let cells: Vec<String> = totals.iter().map(|c| format!("{:.3}", *c as f64 / runs as f64)).collect();
-        println!("| **all rules, per workspace-month** | {} |\n", cells.join(" | "));
+        let cells: Vec<String> = totals
+            .iter()
+            .map(|c| format!("{:.3}", *c as f64 / runs as f64))
+            .collect();
+        println!(
+            "| **all rules, per workspace-month** | {} |\n",
+            cells.join(" | ")
+        );
     }
 }
 
 /// Whether the derivation claimed the plant.
-fn found(plant: Plant, insights: &[creatoros_core::entities::Insight], post: Option<&str>, platform: Platform) -> bool {
+fn found(
+    plant: Plant,
+    insights: &[creatoros_core::entities::Insight],
+    post: Option<&str>,
+    platform: Platform,
+) -> bool {
     let p = platform.as_str();
     insights.iter().any(|i| {
         let id = i.insight_id.as_str();
@@ -88,9 +107,13 @@ fn found(plant: Plant, insights: &[creatoros_core::entities::Insight], post: Opt
             Plant::Early(_) => i.kind == "early_performance" && on_post,
             Plant::Evergreen(_) => i.kind == "evergreen" && on_post,
             Plant::Weekday(_) => {
-                i.kind == "best_weekday" && id.contains(&format!("-{p}-")) && i.title.as_deref().is_some_and(|t| t.contains("Tuesday"))
+                i.kind == "best_weekday"
+                    && id.contains(&format!("-{p}-"))
+                    && i.title.as_deref().is_some_and(|t| t.contains("Tuesday"))
             }
-            Plant::Question(_) => i.kind == "title_feature" && id.contains(&format!("{p}-question")),
+            Plant::Question(_) => {
+                i.kind == "title_feature" && id.contains(&format!("{p}-question"))
+            }
             Plant::Trend(_) => i.kind == "trend" && id.contains(&format!("{p}-engagement")),
             Plant::Followers(_) => i.kind == "follower_growth" && id.contains(&format!("-{p}-")),
         }
@@ -99,7 +122,9 @@ fn found(plant: Plant, insights: &[creatoros_core::entities::Insight], post: Opt
 
 fn label(p: Plant) -> String {
     match p {
-        Plant::Engagement(f) if f >= 1.0 => format!("outlier_post: one post's engagement rate ×{f}"),
+        Plant::Engagement(f) if f >= 1.0 => {
+            format!("outlier_post: one post's engagement rate ×{f}")
+        }
         Plant::Engagement(f) => format!("underperformer: one post's engagement rate ×{f:.2}"),
         Plant::Conversion(f) => format!("follower_conversion: one post's follows ×{f}"),
         Plant::ClickThrough(f) => format!("click_through: one video's CTR ×{f}"),
@@ -119,24 +144,29 @@ fn plants() {
         (Plant::Engagement(4.0), Platform::X),
         (Plant::Engagement(8.0), Platform::X),
         (Plant::Engagement(16.0), Platform::X),
-        (Plant::Engagement(1.0 / 4.0), Platform::X),
+        (Plant::Engagement(32.0), Platform::X),
         (Plant::Engagement(1.0 / 8.0), Platform::X),
-        (Plant::Conversion(4.0), Platform::X),
+        (Plant::Engagement(1.0 / 32.0), Platform::X),
+        (Plant::Engagement(1.0 / 1000.0), Platform::X),
         (Plant::Conversion(8.0), Platform::X),
-        (Plant::ClickThrough(2.0), Platform::Youtube),
+        (Plant::Conversion(32.0), Platform::X),
         (Plant::ClickThrough(3.0), Platform::Youtube),
-        (Plant::ViewDuration(2.0), Platform::Youtube),
+        (Plant::ClickThrough(5.0), Platform::Youtube),
+        (Plant::ClickThrough(8.0), Platform::Youtube),
         (Plant::ViewDuration(3.0), Platform::Youtube),
-        (Plant::Early(8.0), Platform::X),
+        (Plant::ViewDuration(5.0), Platform::Youtube),
+        (Plant::ViewDuration(8.0), Platform::Youtube),
         (Plant::Early(16.0), Platform::X),
-        (Plant::Evergreen(5.0), Platform::X),
-        (Plant::Evergreen(10.0), Platform::X),
+        (Plant::Early(64.0), Platform::X),
+        (Plant::Evergreen(30.0), Platform::X),
+        (Plant::Evergreen(300.0), Platform::X),
         (Plant::Weekday(2.0), Platform::X),
         (Plant::Weekday(3.0), Platform::X),
-        (Plant::Question(1.5), Platform::X),
         (Plant::Question(2.0), Platform::X),
+        (Plant::Question(3.0), Platform::X),
         (Plant::Trend(1.5), Platform::X),
         (Plant::Trend(2.0), Platform::X),
+        (Plant::Trend(3.0), Platform::X),
         (Plant::Followers(1.5), Platform::X),
         (Plant::Followers(2.0), Platform::X),
     ];
@@ -146,7 +176,11 @@ fn plants() {
         println!("| plant | 5 posts/month | 10 | 20 | 40 |");
         println!("|---|---|---|---|---|");
         for (plant, platform) in &plants {
-            let other = if *platform == Platform::X { Platform::Youtube } else { Platform::X };
+            let other = if *platform == Platform::X {
+                Platform::Youtube
+            } else {
+                Platform::X
+            };
             let cells: Vec<String> = POSTS
                 .iter()
                 .map(|n| {
@@ -177,5 +211,8 @@ fn main() {
     let started = std::time::Instant::now();
     nulls();
     plants();
-    println!("(generated and derived in {:.1} s)", started.elapsed().as_secs_f64());
+    println!(
+        "(generated and derived in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
 }

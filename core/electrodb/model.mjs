@@ -15,7 +15,8 @@ import { Entity, Service } from "electrodb";
 export const SERVICE = "creatoros";
 export const PLATFORMS = ["linkedin", "x", "youtube", "rednote"];
 export const POST_STATUS = ["idea", "drafting", "review", "scheduled", "published"];
-export const TASK_STATUS = ["open", "done", "dismissed"];
+// "retired": the pipeline closed an open task whose insight the data no longer supports (never one a user touched).
+export const TASK_STATUS = ["open", "done", "dismissed", "retired"];
 export const SEVERITY = ["info", "warning", "critical"];
 export const PLAN_STATUS = ["draft", "active", "archived"];
 export const IMPORT_STATUS = ["processing", "completed", "partial", "failed"];
@@ -364,9 +365,25 @@ export function schemas(casing = "none") {
         taskIds: strings,
         runs: number(),
         derivedAt: text(),
+        catalogue: text(), // the catalogue version that derived it
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["month"]),
+      },
+    },
+
+    // A workspace month the daily schedule re-derives on `day` (what time alone changes); the schedule reads the
+    // day's partition of byDay, never a scan. Written by the insights worker.
+    schedule: {
+      model: model("schedule"),
+      attributes: {
+        workspaceId: text(true),
+        day: text(true),
+        month: text(true),
+      },
+      indexes: {
+        byWorkspace: primary(["workspaceId"], ["day", "month"]),
+        byDay: gsi1(["day"], ["workspaceId", "month"]),
       },
     },
   };

@@ -13,7 +13,9 @@ use creatoros_core::ingest::import_id::import_id;
 use creatoros_core::ingest::object_key::{decode_notification_key, workspace_of, KeyError};
 use creatoros_core::triggers::{is_trigger, touched};
 use creatoros_ingest::message::{self, Command as IngestCommand, CommandBody};
-use creatoros_insights_worker::handler::{rederive_body, Command as InsightsCommand, Rederive};
+use creatoros_insights_worker::handler::{
+    rederive_body, scheduled_body, Command as InsightsCommand, Rederive,
+};
 
 /// An object key: as a notification carries it (URL-encoded, decoded once) and as a `reingest` command carries it
 /// (plain). A key is accepted only as `imports/<valid workspace id>/<file>`.
@@ -224,7 +226,18 @@ fn check_rederive(command: InsightsCommand) {
     let InsightsCommand::Rederive(Rederive {
         workspace_id,
         month,
-    }) = &command;
+    }) = &command
+    else {
+        // A `scheduled` command round-trips through its own body.
+        if let InsightsCommand::Scheduled(s) = &command {
+            let body = scheduled_body(s.day.as_deref());
+            assert_eq!(
+                serde_json::from_str::<InsightsCommand>(&body).ok(),
+                Some(command)
+            );
+        }
+        return;
+    };
     let Ok((workspace, month)) = month_key(workspace_id, month) else {
         return;
     };

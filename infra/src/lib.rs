@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod aws;
+pub mod backfill;
 pub mod bootstrap;
 pub mod cli;
 pub mod demo;

@@ -36,6 +36,10 @@ pub struct LocalPipeline {
     pub insights_queue: QueueRunner,
     /// Runner on the table's stream.
     pub stream: StreamRunner,
+    /// The daily schedule, as EventBridge Scheduler runs it in AWS: when on, the first poll of each UTC day sends
+    /// the `scheduled` command to the insights queue. Holds the last day it was sent.
+    pub daily_schedule: Option<Option<String>>,
+    sqs: aws_sdk_sqs::Client,
 }
 
 impl LocalPipeline {
@@ -77,15 +81,50 @@ impl LocalPipeline {
         stream.on_failure = insights_dlq_url.map(|url| (sqs.clone(), url));
         Ok(Self {
             ingest_queue: QueueRunner::new(sqs.clone(), ingest.settings.ingest_queue_url.clone()),
-            insights_queue: QueueRunner::new(sqs, insights.settings.insights_queue_url.clone()),
+            insights_queue: QueueRunner::new(
+                sqs.clone(),
+                insights.settings.insights_queue_url.clone(),
+            ),
             stream,
             ingest,
             insights,
+            daily_schedule: None,
+            sqs,
         })
+    }
+
+    /// Turns the daily schedule on (what `creatoros run` does; tests send the command themselves).
+    pub fn with_daily_schedule(mut self) -> Self {
+        self.daily_schedule = Some(None);
+        self
+    }
+
+    /// Sends the `scheduled` command once per UTC day, if the schedule is on.
+    async fn tick(&mut self) -> Result<(), RunnerError> {
+        let Some(last) = &self.daily_schedule else {
+            return Ok(());
+        };
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        if last.as_deref() == Some(today.as_str()) {
+            return Ok(());
+        }
+        self.sqs
+            .send_message()
+            .queue_url(&self.insights.settings.insights_queue_url)
+            .message_body(creatoros_insights_worker::handler::scheduled_body(None))
+            .send()
+            .await
+            .map_err(|e| RunnerError {
+                queue: self.insights.settings.insights_queue_url.clone(),
+                message: e.into_service_error().to_string(),
+            })?;
+        self.daily_schedule = Some(Some(today));
+        Ok(())
     }
 
     /// One round over the three sources; returns what it did.
     pub async fn poll_once(&mut self) -> Result<Totals, RunnerError> {
+        self.tick().await?;
         let mut t = Totals::default();
         let ingest = &self.ingest;
         if self

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use creatoros_core::config::{self, ConfigError};
 use creatoros_core::contract::KeyCodec;
+use creatoros_core::ids::Day;
 use creatoros_core::repo::TableRepo;
 
 /// Settings.
@@ -17,6 +18,9 @@ pub struct Settings {
     pub lease: Duration,
     /// Delay before a deferred derivation is tried again.
     pub defer_delay: Duration,
+    /// The day derivations take as today; `None` (always, in Lambda) is the clock's UTC day. Tests set it to
+    /// show what the passing of days changes.
+    pub today: Option<Day>,
 }
 
 impl Settings {
@@ -35,6 +39,7 @@ impl Settings {
             insights_queue_url,
             lease: Duration::from_secs(120),
             defer_delay: Duration::from_secs(10),
+            today: None,
         }
     }
 }
@@ -71,6 +76,13 @@ pub struct Insights {
 }
 
 impl Insights {
+    /// Today, as derivations see it.
+    pub fn today(&self) -> Day {
+        self.settings.today.clone().unwrap_or_else(|| {
+            Day::from_date(time::OffsetDateTime::now_utc().date()).expect("a current date")
+        })
+    }
+
     /// From an SDK configuration and the environment.
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let table = config::required(config::ENV_TABLE)?;

@@ -14,12 +14,15 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::schema::{INSIGHT, METRIC, POST, TASK};
+use creatoros_core::contract::schema::{DAILY, INSIGHT, METRIC, POST, TASK, VARIANT};
 use creatoros_core::contract::{Entity, IndexName, KeyCondition};
-use creatoros_core::entities::{Derivation, Insight, Lock, Metric, Post, Task, TaskStatus};
+use creatoros_core::entities::{
+    Daily, Derivation, Insight, Lock, Metric, Plan as ContentPlan, Post, Profile, Schedule, Task,
+    TaskStatus, Variant,
+};
 use creatoros_core::ids::timestamp::iso_millis;
-use creatoros_core::ids::{Day, Month, WorkspaceId};
-use creatoros_core::insights::{derive, MonthData};
+use creatoros_core::ids::{Month, WorkspaceId};
+use creatoros_core::insights::{derive, MonthData, CATALOGUE_VERSION};
 use creatoros_core::repo::{Condition, RepoError, TableRepo};
 use time::OffsetDateTime;
 use tracing::{info, warn};
@@ -57,7 +60,10 @@ struct Plan {
     put_insights: Vec<(Option<String>, Insight)>,
     retire: Vec<Insight>,
     create_tasks: Vec<Task>,
+    /// (stored, derived): refreshed while open, or reopened when retired.
     refresh_tasks: Vec<(Task, Task)>,
+    /// Open tasks whose insight is gone: marked retired, never deleted.
+    retire_tasks: Vec<Task>,
 }
 
 impl Plan {
@@ -66,6 +72,7 @@ impl Plan {
             && self.retire.is_empty()
             && self.create_tasks.is_empty()
             && self.refresh_tasks.is_empty()
+            && self.retire_tasks.is_empty()
     }
 }
 
@@ -77,45 +84,72 @@ async fn all<E: Entity>(
     repo.query(&condition?).await
 }
 
+/// Every `E` of each month, one query per month, concurrently.
+async fn all_months<E: Entity>(
+    repo: &TableRepo,
+    schema: &'static creatoros_core::contract::EntitySchema,
+    workspace: &WorkspaceId,
+    months: &[Month],
+) -> Result<Vec<E>, RepoError> {
+    let codec = repo.codec();
+    let queries = months.iter().map(|m| {
+        all::<E>(
+            repo,
+            codec.query(
+                schema,
+                IndexName::Gsi1,
+                &[("workspaceId", workspace.as_str()), ("month", m.as_str())],
+            ),
+        )
+    });
+    Ok(futures::future::try_join_all(queries)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Reads what a derivation of `month` needs: its window (the month and the two before it) of metrics, daily
+/// values, posts and variants; the month's plan, insights and tasks; the profile; the derivation record.
 async fn read(ctx: &Insights, workspace: &WorkspaceId, month: &Month) -> Result<Stored, RepoError> {
     let repo = &ctx.repo;
-    let codec = repo.codec();
-    let by_month = |schema, m: &Month| {
-        codec.query(
-            schema,
-            IndexName::Gsi1,
-            &[("workspaceId", workspace.as_str()), ("month", m.as_str())],
-        )
-    };
-    let previous = month.previous();
-    let (metrics, prev_metrics, posts, insights, tasks) = tokio::try_join!(
-        all::<Metric>(repo, by_month(&METRIC, month)),
-        async {
-            match &previous {
-                Some(p) => all::<Metric>(repo, by_month(&METRIC, p)).await,
-                None => Ok(Vec::new()),
-            }
-        },
-        all::<Post>(repo, by_month(&POST, month)),
-        all::<Insight>(repo, by_month(&INSIGHT, month)),
-        all::<Task>(repo, by_month(&TASK, month)),
+    let months = MonthData::window_months(month);
+    let only = std::slice::from_ref(month);
+    let (metrics, daily, posts, variants, insights, tasks) = tokio::try_join!(
+        all_months::<Metric>(repo, &METRIC, workspace, &months),
+        all_months::<Daily>(repo, &DAILY, workspace, &months),
+        all_months::<Post>(repo, &POST, workspace, &months),
+        all_months::<Variant>(repo, &VARIANT, workspace, &months),
+        all_months::<Insight>(repo, &INSIGHT, workspace, only),
+        all_months::<Task>(repo, &TASK, workspace, only),
     )?;
-    let derivation: Option<Derivation> = repo
-        .get(&[
-            ("workspaceId", workspace.as_str()),
-            ("month", month.as_str()),
-        ])
-        .await?;
-    let today = Day::from_date(OffsetDateTime::now_utc().date()).expect("a current date");
+    let key = [
+        ("workspaceId", workspace.as_str()),
+        ("month", month.as_str()),
+    ];
+    let profile_key = [("workspaceId", workspace.as_str())];
+    let (derivation, plan, profile) = tokio::try_join!(
+        repo.get::<Derivation>(&key),
+        repo.get::<ContentPlan>(&key),
+        repo.get::<Profile>(&profile_key),
+    )?;
+    let mut data = MonthData::new(workspace.clone(), month.clone(), ctx.today());
+    data.metrics = metrics;
+    data.daily = daily;
+    data.posts = posts;
+    data.variants = variants;
+    data.plan = plan;
+    if let Some(profile) = profile {
+        data.timezone = profile.timezone;
+        data.platforms = profile
+            .platforms
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+    }
     Ok(Stored {
-        data: MonthData::new(
-            workspace.clone(),
-            month.clone(),
-            today,
-            metrics,
-            prev_metrics,
-            posts,
-        ),
+        data,
         insights,
         tasks,
         derivation,
@@ -166,13 +200,27 @@ fn plan(stored: &Stored) -> (Plan, String, Vec<String>, Vec<String>) {
     for task in &derived.tasks {
         match tasks.get(task.task_id.as_str()) {
             None => plan.create_tasks.push(task.clone()),
-            Some(old) if old.status != TaskStatus::Open => {}
             Some(old) if touched_by_user(old) => {}
+            // Retired by a derivation, and its insight is back: open again.
+            Some(old) if old.status == TaskStatus::Retired => {
+                plan.refresh_tasks.push(((*old).clone(), task.clone()))
+            }
+            Some(old) if old.status != TaskStatus::Open => {}
             Some(old)
                 if old.title == task.title
                     && old.priority == task.priority
                     && old.source_insight_id == task.source_insight_id => {}
             Some(old) => plan.refresh_tasks.push(((*old).clone(), task.clone())),
+        }
+    }
+    for old in &stored.tasks {
+        // An open task a derivation proposed and no one touched, that the data no longer supports.
+        if old.status == TaskStatus::Open
+            && old.derived_at.is_some()
+            && !touched_by_user(old)
+            && !derived.tasks.iter().any(|t| t.task_id == old.task_id)
+        {
+            plan.retire_tasks.push(old.clone());
         }
     }
     let insight_ids = derived
@@ -205,6 +253,7 @@ pub async fn derive_month(
     month: &Month,
 ) -> Result<DeriveOutcome, RepoError> {
     ctx.counters.derivations.fetch_add(1, Ordering::SeqCst);
+    schedule_next(ctx, workspace, month).await?;
     let first = read(ctx, workspace, month).await?;
     if plan(&first).0.is_empty() {
         ctx.counters.unchanged.fetch_add(1, Ordering::SeqCst);
@@ -272,6 +321,7 @@ async fn derive_locked(
             .derivation
             .as_ref()
             .and_then(|d| d.derived_at.clone()),
+        catalogue: stored.derivation.as_ref().and_then(|d| d.catalogue.clone()),
     };
     // Claim: only a newer watermark may take the month.
     let claim = Condition {
@@ -294,6 +344,7 @@ async fn derive_locked(
     record.task_ids = task_ids;
     record.runs = runs + 1;
     record.derived_at = Some(iso_millis(OffsetDateTime::now_utc()));
+    record.catalogue = Some(CATALOGUE_VERSION.to_owned());
     let ours = Condition {
         expression: "#w = :w".into(),
         names: vec![("#w".into(), "watermark".into())],
@@ -373,35 +424,78 @@ async fn apply(ctx: &Insights, plan: &Plan, watermark: &str) -> Result<u64, Repo
     }
     for (old, new) in &plan.refresh_tasks {
         let mut item = old.clone();
+        item.status = TaskStatus::Open;
         item.title = new.title.clone();
         item.priority = new.priority;
         item.source_insight_id = new.source_insight_id.clone();
         item.updated_at = Some(watermark.to_owned());
         item.derived_at = Some(watermark.to_owned());
-        // Still open, and not changed by anyone since it was read.
-        let condition = Condition {
-            expression: "#s = :open AND #u = :u AND #d = :d".into(),
-            names: vec![
-                ("#s".into(), "status".into()),
-                ("#u".into(), "updatedAt".into()),
-                ("#d".into(), "derivedAt".into()),
-            ],
-            values: vec![
-                (":open".into(), AttributeValue::S("open".into())),
-                (
-                    ":u".into(),
-                    AttributeValue::S(old.updated_at.clone().unwrap_or_default()),
-                ),
-                (
-                    ":d".into(),
-                    AttributeValue::S(old.derived_at.clone().unwrap_or_default()),
-                ),
-            ],
-        };
-        writes += u64::from(skipped(ctx.repo.put_if(&item, condition).await)?);
+        writes += u64::from(skipped(
+            ctx.repo.put_if(&item, unchanged_since_read(old)).await,
+        )?);
+    }
+    for old in &plan.retire_tasks {
+        let mut item = old.clone();
+        item.status = TaskStatus::Retired;
+        item.updated_at = Some(watermark.to_owned());
+        item.derived_at = Some(watermark.to_owned());
+        writes += u64::from(skipped(
+            ctx.repo.put_if(&item, unchanged_since_read(old)).await,
+        )?);
     }
     Ok(writes)
 }
+
+/// A task still in the state it was read in: same status, and not changed by anyone since.
+fn unchanged_since_read(old: &Task) -> Condition {
+    let status = serde_json::to_value(old.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Condition {
+        expression: "#s = :s AND #u = :u AND #d = :d".into(),
+        names: vec![
+            ("#s".into(), "status".into()),
+            ("#u".into(), "updatedAt".into()),
+            ("#d".into(), "derivedAt".into()),
+        ],
+        values: vec![
+            (":s".into(), AttributeValue::S(status)),
+            (
+                ":u".into(),
+                AttributeValue::S(old.updated_at.clone().unwrap_or_default()),
+            ),
+            (
+                ":d".into(),
+                AttributeValue::S(old.derived_at.clone().unwrap_or_default()),
+            ),
+        ],
+    }
+}
+
+/// While a month's result can still change with the date alone (it is in progress, or a post published at its
+/// end may still turn three days old without metrics), the schedule re-derives it tomorrow.
+async fn schedule_next(
+    ctx: &Insights,
+    workspace: &WorkspaceId,
+    month: &Month,
+) -> Result<(), RepoError> {
+    let tomorrow = ctx.today().to_date() + time::Duration::days(1);
+    if tomorrow > month.last_day() + time::Duration::days(TIME_SENSITIVE_DAYS) {
+        return Ok(());
+    }
+    ctx.repo
+        .put(&Schedule {
+            day: tomorrow.to_string(),
+            workspace_id: workspace.clone(),
+            month: month.clone(),
+        })
+        .await
+}
+
+/// Days after a month's end during which its result can still change with the date (`missing_metrics` waits three
+/// days after publishing).
+pub const TIME_SENSITIVE_DAYS: i64 = 3;
 
 async fn take_lock(
     ctx: &Insights,

@@ -1,12 +1,18 @@
 //! The insights handlers: DynamoDB stream batches and SQS `rederive` commands, both coalesced to one derivation
-//! per touched (workspace, month), both answering with exactly the records or messages that should come back.
+//! per touched (workspace, month) (a stream change to month M also re-derives the later months whose window reads
+//! M), both answering with exactly the records or messages that should come back; and the daily `scheduled`
+//! command, which queues the months whose result can change with the date.
 
 use std::collections::BTreeMap;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use creatoros_core::ids::{Month, WorkspaceId};
+use creatoros_core::contract::schema::SCHEDULE;
+use creatoros_core::contract::IndexName;
+use creatoros_core::entities::Schedule;
+use creatoros_core::ids::{Day, Month, WorkspaceId};
+use creatoros_core::insights::MonthData;
 use creatoros_core::triggers::{is_trigger, touched};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
@@ -20,6 +26,26 @@ use crate::derive::{derive_month, DeriveOutcome};
 pub enum Command {
     /// `{"type":"rederive","workspaceId":…,"month":"YYYY-MM"}`: derive a month again.
     Rederive(Rederive),
+    /// `{"type":"scheduled"}` or `{"type":"scheduled","day":"YYYY-MM-DD"}`: the daily schedule, re-deriving what
+    /// time alone can change.
+    Scheduled(Scheduled),
+}
+
+/// The daily schedule's command (EventBridge Scheduler in AWS, the local runner at home).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scheduled {
+    /// The day whose scheduled months to re-derive (`YYYY-MM-DD`); today (UTC) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+}
+
+/// The `scheduled` command, as the schedule sends it.
+pub fn scheduled_body(day: Option<&str>) -> String {
+    serde_json::to_string(&Command::Scheduled(Scheduled {
+        day: day.map(str::to_owned),
+    }))
+    .expect("serializable")
 }
 
 /// Which month to derive again.
@@ -107,6 +133,51 @@ fn months_of(record: &EventRecord) -> Result<Vec<(WorkspaceId, Month)>, String> 
         .collect()
 }
 
+/// The months scheduled for `day` (today when absent), each sent to the insights queue as a `rederive`: one
+/// partition read, never a scan. A month whose result can still change with the date schedules itself again.
+pub async fn run_schedule(ctx: &Insights, day: Option<&str>) -> Result<usize, String> {
+    let day = match day {
+        Some(d) => Day::parse(d).map_err(|e| e.to_string())?,
+        None => ctx.today(),
+    };
+    let condition = ctx
+        .repo
+        .codec()
+        .query(&SCHEDULE, IndexName::Gsi1, &[("day", day.as_str())])
+        .map_err(|e| e.to_string())?;
+    let due: Vec<Schedule> = ctx
+        .repo
+        .query(&condition)
+        .await
+        .map_err(|e| e.to_string())?;
+    for chunk in due.chunks(10) {
+        let mut batch = ctx
+            .sqs
+            .send_message_batch()
+            .queue_url(&ctx.settings.insights_queue_url);
+        for (i, s) in chunk.iter().enumerate() {
+            let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(rederive_body(&s.workspace_id, &s.month))
+                .build()
+                .map_err(|e| e.to_string())?;
+            batch = batch.entries(entry);
+        }
+        let sent = batch
+            .send()
+            .await
+            .map_err(|e| e.into_service_error().to_string())?;
+        if !sent.failed.is_empty() {
+            return Err(format!(
+                "{} scheduled rederives were not queued",
+                sent.failed.len()
+            ));
+        }
+    }
+    info!(%day, months = due.len(), "scheduled rederives queued");
+    Ok(due.len())
+}
+
 /// Handles a stream batch. Records that do not change metrics are ignored (the mapping's filter should have
 /// dropped them already); a record that cannot be read is reported alone; every other record is handled.
 pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventResponse {
@@ -120,8 +191,19 @@ pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventRespons
         }
         match months_of(record) {
             Ok(touched) if !touched.is_empty() => {
-                for key in touched {
-                    months.entry(key).or_default().push(sequence.clone());
+                let today = ctx.today();
+                for (workspace, month) in touched {
+                    // Later months read this one in their window: they are derived again too.
+                    for later in MonthData::months_reading(&month, &today) {
+                        months
+                            .entry((workspace.clone(), later))
+                            .or_default()
+                            .push(sequence.clone());
+                    }
+                    months
+                        .entry((workspace, month))
+                        .or_default()
+                        .push(sequence.clone());
                 }
             }
             Ok(_) => {
@@ -160,21 +242,28 @@ pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventRespons
 /// Handles `rederive` commands from the insights queue (coalesced per month within the batch).
 pub async fn handle_sqs(ctx: &Insights, event: SqsEvent) -> SqsBatchResponse {
     let mut months: BTreeMap<(WorkspaceId, Month), Vec<String>> = BTreeMap::new();
+    let mut response = SqsBatchResponse::default();
     for message in &event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let body = message.body.as_deref().unwrap_or_default();
-        match serde_json::from_str::<Command>(body)
-            .map_err(|e| e.to_string())
-            .and_then(|Command::Rederive(r)| {
-                Ok((
-                    WorkspaceId::parse(&r.workspace_id).map_err(|e| e.to_string())?,
-                    Month::parse(&r.month).map_err(|e| e.to_string())?,
-                ))
-            }) {
-            Ok(key) => months.entry(key).or_default().push(id),
+        match serde_json::from_str::<Command>(body).map_err(|e| e.to_string()) {
+            Ok(Command::Rederive(r)) => {
+                match (WorkspaceId::parse(&r.workspace_id), Month::parse(&r.month)) {
+                    (Ok(w), Ok(m)) => months.entry((w, m)).or_default().push(id),
+                    (w, m) => {
+                        error!(message_id = %id, workspace = ?w.err(), month = ?m.err(), "rederive of an invalid month dropped")
+                    }
+                }
+            }
+            Ok(Command::Scheduled(s)) => {
+                if let Err(reason) = run_schedule(ctx, s.day.as_deref()).await {
+                    warn!(message_id = %id, %reason, "scheduled run failed; the message comes back");
+                    let mut f = BatchItemFailure::default();
+                    f.item_identifier = id;
+                    response.batch_item_failures.push(f);
+                }
+            }
             Err(reason) if body.contains("DDBStreamBatchInfo") => {
-                // A stream batch the mapping gave up on, redriven from the dead-letter queue: it names a shard
-                // range, not a month. Operators re-derive the months concerned with `rederive` commands.
                 error!(message_id = %id, %reason, body, "stream failure notice; rederive the affected months");
             }
             Err(reason) => {
@@ -182,7 +271,6 @@ pub async fn handle_sqs(ctx: &Insights, event: SqsEvent) -> SqsBatchResponse {
             }
         }
     }
-    let mut response = SqsBatchResponse::default();
     for ((workspace, month), ids) in months {
         if let Err(Later::Retry(reason)) = run(ctx, &workspace, &month, true).await {
             warn!(%workspace, %month, %reason, "rederive failed; messages come back");

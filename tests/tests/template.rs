@@ -627,18 +627,58 @@ fn every_iam_statement_names_its_actions_and_resources() {
             "{id}: Policies are ignored next to Role; put them in the role"
         );
     }
-    // Only Lambda may assume the roles.
+    // Only Lambda may assume the functions' roles, and only this account's EventBridge Scheduler the schedule's.
     for (id, role) in resources_of(&t, "AWS::IAM::Role") {
+        let service = if id == "DailyScheduleRole" {
+            "scheduler.amazonaws.com"
+        } else {
+            "lambda.amazonaws.com"
+        };
         for st in one_or_many(&role["Properties"]["AssumeRolePolicyDocument"]["Statement"]) {
             assert_eq!(st["Effect"].as_str(), Some("Allow"), "{id}");
             assert_eq!(
                 st["Principal"],
-                serde_yaml::from_str::<Value>("Service: lambda.amazonaws.com").unwrap(),
+                serde_yaml::from_str::<Value>(&format!("Service: {service}")).unwrap(),
                 "{id} trust policy"
             );
             assert_eq!(st["Action"].as_str(), Some("sts:AssumeRole"), "{id}");
+            if id == "DailyScheduleRole" {
+                assert_eq!(
+                    st["Condition"]["StringEquals"]["aws:SourceAccount"]["Ref"].as_str(),
+                    Some("AWS::AccountId"),
+                    "{id}: only this account's schedules"
+                );
+            }
         }
     }
+}
+
+#[test]
+fn the_daily_schedule_sends_the_scheduled_command_to_the_insights_queue() {
+    let t = template();
+    let schedule = &t["Resources"]["DailySchedule"];
+    assert_eq!(schedule["Type"].as_str(), Some("AWS::Scheduler::Schedule"));
+    let p = &schedule["Properties"];
+    assert_eq!(p["ScheduleExpression"].as_str(), Some("cron(15 0 * * ? *)"));
+    assert_eq!(p["ScheduleExpressionTimezone"].as_str(), Some("UTC"));
+    assert_eq!(
+        get_att(&p["Target"]["Arn"]),
+        ("InsightsQueue".to_owned(), "Arn".to_owned())
+    );
+    assert_eq!(
+        get_att(&p["Target"]["RoleArn"]),
+        ("DailyScheduleRole".to_owned(), "Arn".to_owned())
+    );
+    assert_eq!(
+        get_att(&p["Target"]["DeadLetterConfig"]["Arn"]),
+        ("InsightsDeadLetterQueue".to_owned(), "Arn".to_owned())
+    );
+    // The input is exactly the command the worker reads (and the local runner sends).
+    let input: serde_json::Value =
+        serde_json::from_str(p["Target"]["Input"].as_str().unwrap()).unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_str(&creatoros_insights_worker::handler::scheduled_body(None)).unwrap();
+    assert_eq!(input, ours);
 }
 
 #[test]

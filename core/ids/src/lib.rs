@@ -311,9 +311,15 @@ mod tests {
         assert_eq!(feb.first_day().to_string(), "2024-02-01");
         assert_eq!(feb.last_day().to_string(), "2024-02-29");
         assert_eq!(feb.months_before(2).as_str(), "2023-12");
-        assert_eq!(Month::parse("2024-12").unwrap().next().unwrap().as_str(), "2025-01");
+        assert_eq!(
+            Month::parse("2024-12").unwrap().next().unwrap().as_str(),
+            "2025-01"
+        );
         assert_eq!(Month::parse("9999-12").unwrap().next(), None);
-        assert_eq!(Month::parse("0000-02").unwrap().months_before(5).as_str(), "0000-01");
+        assert_eq!(
+            Month::parse("0000-02").unwrap().months_before(5).as_str(),
+            "0000-01"
+        );
     }
 
     #[test]

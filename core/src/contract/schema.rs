@@ -153,7 +153,7 @@ pub const PLATFORMS: &[&str] = &["linkedin", "x", "youtube", "rednote"];
 /// Workflow states of a post and its variants.
 pub const POST_STATUS: &[&str] = &["idea", "drafting", "review", "scheduled", "published"];
 /// States of a task.
-pub const TASK_STATUS: &[&str] = &["open", "done", "dismissed"];
+pub const TASK_STATUS: &[&str] = &["open", "done", "dismissed", "retired"];
 /// Severities of an insight.
 pub const SEVERITY: &[&str] = &["info", "warning", "critical"];
 /// States of a plan.
@@ -601,11 +601,25 @@ pub const DERIVATION: EntitySchema = EntitySchema {
         attr("taskIds", List),
         attr("runs", Number),
         attr("derivedAt", Str),
+        attr("catalogue", Str),
     ],
 };
 
+/// A workspace month the daily schedule re-derives on `day` (what time alone can change): stored in its
+/// workspace's partition like every item, and indexed by the day (GSI1) so the schedule reads one partition of the
+/// index instead of scanning the table.
+pub const SCHEDULE: EntitySchema = EntitySchema {
+    name: "schedule",
+    version: "1",
+    indexes: &[
+        ix(Primary, "byWorkspace", &["workspaceId"], &["day", "month"]),
+        ix(Gsi1, "byDay", &["day"], &["workspaceId", "month"]),
+    ],
+    attributes: &[req("day", Str), req("workspaceId", Str), req("month", Str)],
+};
+
 /// Every entity of the service, in model order.
-pub const ALL_ENTITIES: [&EntitySchema; 12] = [
+pub const ALL_ENTITIES: [&EntitySchema; 13] = [
     &PROFILE,
     &PLAN,
     &POST,
@@ -618,6 +632,7 @@ pub const ALL_ENTITIES: [&EntitySchema; 12] = [
     &IMPORT,
     &LOCK,
     &DERIVATION,
+    &SCHEDULE,
 ];
 
 /// Looks an entity up by its `__edb_e__` name.

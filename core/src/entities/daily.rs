@@ -84,7 +84,12 @@ pub struct Daily {
 
 impl Daily {
     /// An empty day of the account (`post` `None`) or of one post, to fill in.
-    pub fn new(workspace_id: WorkspaceId, platform: Platform, post: Option<PostId>, day: Day) -> Self {
+    pub fn new(
+        workspace_id: WorkspaceId,
+        platform: Platform,
+        post: Option<PostId>,
+        day: Day,
+    ) -> Self {
         Self {
             workspace_id,
             platform,

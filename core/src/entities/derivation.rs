@@ -1,4 +1,5 @@
-//! The insights worker's record of a workspace month: which derivation wrote its insights and tasks last.
+//! The insights worker's records: which derivation wrote a workspace month's insights and tasks last, and which
+//! months the daily schedule re-derives on a given day.
 
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -31,6 +32,24 @@ pub struct Derivation {
     pub runs: u64,
     /// When it finished writing.
     pub derived_at: Option<String>,
+    /// The catalogue version that derived it.
+    pub catalogue: Option<String>,
+}
+
+/// A workspace month the daily schedule re-derives on `day`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Schedule {
+    /// The day it is due (`YYYY-MM-DD`).
+    pub day: String,
+    /// The tenant.
+    pub workspace_id: WorkspaceId,
+    /// The month to re-derive.
+    pub month: Month,
+}
+
+impl Entity for Schedule {
+    const SCHEMA: &'static EntitySchema = &schema::SCHEDULE;
 }
 
 impl Entity for Derivation {

@@ -88,6 +88,9 @@ pub enum TaskStatus {
     Done,
     /// Dismissed by the team.
     Dismissed,
+    /// Closed by the pipeline: its insight is no longer supported by the data (only ever an open task that no
+    /// user touched; reopened if the insight returns).
+    Retired,
 }
 
 /// Something the team should do next.

@@ -14,7 +14,7 @@ mod workspace;
 
 pub use content::{Draft, Post, Variant};
 pub use daily::{post_subject, Daily, ACCOUNT};
-pub use derivation::Derivation;
+pub use derivation::{Derivation, Schedule};
 pub use import::{Checkpoint, Import, ImportStatus, RowError};
 pub use insight::{Evidence, Insight, Severity, Task, TaskStatus};
 pub use lock::Lock;

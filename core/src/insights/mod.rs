@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::entities::{Daily, Evidence, Insight, Metric, Plan, Platform, Post, Severity, Task, TaskStatus, Variant};
+use crate::entities::{
+    Daily, Evidence, Insight, Metric, Plan, Platform, Post, Severity, Task, TaskStatus, Variant,
+};
 use crate::ids::{Day, Month, WorkspaceId};
 
 /// The catalogue's version, recorded on every derivation: a new version re-derives what it changes.
@@ -232,8 +234,14 @@ mod tests {
             ["2025-11", "2025-12", "2026-01"]
         );
         let today = Day::parse("2026-03-10").unwrap();
-        assert_eq!(names(MonthData::months_reading(&m("2026-01"), &today)), ["2026-02", "2026-03"]);
-        assert_eq!(names(MonthData::months_reading(&m("2026-02"), &today)), ["2026-03"]);
+        assert_eq!(
+            names(MonthData::months_reading(&m("2026-01"), &today)),
+            ["2026-02", "2026-03"]
+        );
+        assert_eq!(
+            names(MonthData::months_reading(&m("2026-02"), &today)),
+            ["2026-03"]
+        );
         assert!(MonthData::months_reading(&m("2026-03"), &today).is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! Per post and platform: reach log-normal (σ `reach_sigma`, 0.8–1.6 in real exports), engagement rate
 //! log-normal (σ `rate_sigma`, 0.37–0.95), engagements binomial in the reach, follows Poisson in it, YouTube
 //! click-through and seconds per view log-normal (σ 0.35). A post's audience grows as `R·(1 − e^(−age/τ))` plus a
-//! long tail `R·g·age/30` (up to 90 days); the account exports weekly, so each post has a snapshot every seven days. The account's daily
+//! long tail `R·g·(age − 7)/30` after the first week (up to 90 days: search and recommendations); the account exports weekly, so each post has a snapshot every seven days. The account's daily
 //! series has Poisson follower gains and losses. Posts go out on uniformly random days and hours, titles carry
 //! questions and numbers at random: nothing but a plant makes any rule true.
 
@@ -99,15 +99,33 @@ struct Base {
 
 fn base(p: Platform) -> Base {
     match p {
-        Platform::X => Base { reach: 1500.0, rate: 0.025, follows: 0.002 },
-        Platform::Linkedin => Base { reach: 900.0, rate: 0.04, follows: 0.003 },
-        Platform::Youtube => Base { reach: 600.0, rate: 0.045, follows: 0.004 },
-        Platform::Rednote => Base { reach: 1200.0, rate: 0.05, follows: 0.003 },
+        Platform::X => Base {
+            reach: 1500.0,
+            rate: 0.025,
+            follows: 0.002,
+        },
+        Platform::Linkedin => Base {
+            reach: 900.0,
+            rate: 0.04,
+            follows: 0.003,
+        },
+        Platform::Youtube => Base {
+            reach: 600.0,
+            rate: 0.045,
+            follows: 0.004,
+        },
+        Platform::Rednote => Base {
+            reach: 1200.0,
+            rate: 0.05,
+            follows: 0.003,
+        },
     }
 }
 
 fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
-    LogNormal::new(median.ln(), sigma).expect("finite").sample(rng)
+    LogNormal::new(median.ln(), sigma)
+        .expect("finite")
+        .sample(rng)
 }
 
 fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> i64 {
@@ -118,17 +136,21 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> i64 {
 }
 
 fn binomial(rng: &mut ChaCha8Rng, n: i64, p: f64) -> i64 {
-    Binomial::new(n.max(0) as u64, p.clamp(0.0, 1.0)).expect("valid").sample(rng) as i64
+    Binomial::new(n.max(0) as u64, p.clamp(0.0, 1.0))
+        .expect("valid")
+        .sample(rng) as i64
 }
 
 const WORDS: [&str; 12] = [
-    "ship", "growth", "lessons", "creator", "weekly", "notes", "audience", "hooks", "writing", "studio", "launch",
-    "story",
+    "ship", "growth", "lessons", "creator", "weekly", "notes", "audience", "hooks", "writing",
+    "studio", "launch", "story",
 ];
 
 fn title(rng: &mut ChaCha8Rng) -> String {
     let n = rng.gen_range(3..12);
-    let mut t: Vec<String> = (0..n).map(|_| WORDS[rng.gen_range(0..WORDS.len())].to_owned()).collect();
+    let mut t: Vec<String> = (0..n)
+        .map(|_| WORDS[rng.gen_range(0..WORDS.len())].to_owned())
+        .collect();
     if rng.gen_bool(0.3) {
         t.insert(0, format!("{}", rng.gen_range(3..20)));
     }
@@ -145,7 +167,11 @@ pub fn generate(s: &Scenario) -> Generated {
     let month = Month::parse(MONTH).expect("valid");
     let workspace = WorkspaceId::parse(format!("sim-{}", s.seed)).expect("valid");
     let today = month.last_day() + time::Duration::days(5);
-    let mut data = MonthData::new(workspace.clone(), month.clone(), Day::from_date(today).expect("in range"));
+    let mut data = MonthData::new(
+        workspace.clone(),
+        month.clone(),
+        Day::from_date(today).expect("in range"),
+    );
     data.platforms = s.platforms.clone();
     data.timezone = Some("UTC".into());
     let window_start = month.months_before(2).first_day();
@@ -159,11 +185,18 @@ pub fn generate(s: &Scenario) -> Generated {
         let planted = if pi == 0 { s.plant } else { None };
         let b = base(platform);
         let mut posts: Vec<(Date, u8)> = Vec::new();
-        for m in [month.months_before(2), month.months_before(1), month.clone()] {
+        for m in [
+            month.months_before(2),
+            month.months_before(1),
+            month.clone(),
+        ] {
             let (first, last) = (m.first_day(), m.last_day());
             let span = (last - first).whole_days();
             for _ in 0..s.posts_per_month {
-                posts.push((first + time::Duration::days(rng.gen_range(0..=span)), rng.gen_range(6..22)));
+                posts.push((
+                    first + time::Duration::days(rng.gen_range(0..=span)),
+                    rng.gen_range(6..22),
+                ));
             }
         }
         posts.sort();
@@ -173,9 +206,13 @@ pub fn generate(s: &Scenario) -> Generated {
                 let at = *d + time::Duration::days(30);
                 at >= month_start && at <= month.last_day() && at + time::Duration::days(7) <= today
             }),
-            Some(Plant::Engagement(_) | Plant::Conversion(_) | Plant::ClickThrough(_) | Plant::ViewDuration(_) | Plant::Early(_)) => {
-                posts.iter().position(|(d, _)| *d >= month_start)
-            }
+            Some(
+                Plant::Engagement(_)
+                | Plant::Conversion(_)
+                | Plant::ClickThrough(_)
+                | Plant::ViewDuration(_)
+                | Plant::Early(_),
+            ) => posts.iter().position(|(d, _)| *d >= month_start),
             _ => None,
         };
         for (i, (published, hour)) in posts.iter().copied().enumerate() {
@@ -200,19 +237,22 @@ pub fn generate(s: &Scenario) -> Generated {
                 Some(Plant::ViewDuration(f)) if is_target => seconds *= f,
                 Some(Plant::Early(f)) if is_target => reach *= f,
                 Some(Plant::Evergreen(f)) if is_target => tail *= f,
-                Some(Plant::Weekday(f)) if published.weekday() == time::Weekday::Tuesday => rate *= f,
+                Some(Plant::Weekday(f)) if published.weekday() == time::Weekday::Tuesday => {
+                    rate *= f
+                }
                 Some(Plant::Question(f)) if t.ends_with('?') => rate *= f,
                 Some(Plant::Trend(f)) if new => rate *= f,
                 _ => {}
             }
             let rate = rate.min(0.9);
-            let final_reach = reach * (1.0 + 3.0 * tail);
+            let final_reach = reach * (1.0 + 83.0 / 30.0 * tail);
             let engaged_total = binomial(&mut rng, final_reach.round() as i64, rate);
             let follows_total = poisson(&mut rng, final_reach * conv);
             let published_at = format!("{published}T{hour:02}:15:00Z");
             for export in exports.iter().filter(|e| **e >= published) {
                 let age = (*export - published).whole_days() as f64 + 0.5;
-                let audience = reach * (1.0 - (-age / tau).exp()) + reach * tail * age.min(90.0) / 30.0;
+                let audience = reach * (1.0 - (-age / tau).exp())
+                    + reach * tail * (age.min(90.0) - 7.0).max(0.0) / 30.0;
                 let share = (audience / final_reach).min(1.0);
                 let mut m = Metric::new(
                     workspace.clone(),
@@ -223,11 +263,13 @@ pub fn generate(s: &Scenario) -> Generated {
                 m.measure = Some(Measure::Lifetime);
                 m.published_at = Some(published_at.clone());
                 m.title = Some(t.clone());
-                let engaged = (engaged_total as f64 * share).round() as i64;
+                // Each engagement (and follow) of the post's life has happened by this snapshot with the share of
+                // its audience reached so far.
+                let engaged = binomial(&mut rng, engaged_total, share);
                 m.likes = Some(engaged * 6 / 10);
                 m.comments = Some(engaged / 10);
                 m.shares = Some(engaged - engaged * 6 / 10 - engaged / 10);
-                m.followers_gained = Some((follows_total as f64 * share).round() as i64);
+                m.followers_gained = Some(binomial(&mut rng, follows_total, share));
                 match platform {
                     Platform::Youtube => {
                         m.views = Some(audience.round() as i64);
@@ -248,7 +290,12 @@ pub fn generate(s: &Scenario) -> Generated {
             if let (Some(Plant::Followers(f)), true) = (planted, day >= month_start) {
                 mean *= f;
             }
-            let mut daily = Daily::new(workspace.clone(), platform, None, Day::from_date(day).expect("in range"));
+            let mut daily = Daily::new(
+                workspace.clone(),
+                platform,
+                None,
+                Day::from_date(day).expect("in range"),
+            );
             daily.followers_gained = Some(poisson(&mut rng, mean));
             daily.followers_lost = Some(poisson(&mut rng, gain * 0.3));
             data.daily.push(daily);

@@ -9,7 +9,7 @@
 //! accounts show: log rates spread with σ from 0.4 to 1.6, binomial noise on small audiences. `make bench-insights`
 //! measures their false-claim rate and power on generated workspaces.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{Binomial, Continuous, ContinuousCDF, Discrete, DiscreteCDF, StudentsT};
 
 /// Mean and sample variance (n − 1), if there are at least two values.
 pub fn mean_var(values: &[f64]) -> Option<(f64, f64)> {
@@ -88,6 +88,63 @@ pub fn loo_prediction(candidate: (f64, f64), reference: &[(f64, f64)]) -> Option
     })
 }
 
+/// Leave-one-out test of a count: `count` of `base` (engagements of an audience, follows of one) against the
+/// reference's log rates `(value, noise variance)`. The reference's spread, less the binomial noise in it, is the
+/// spread of true rates; the candidate's rate is drawn from it (Student t, for the uncertainty of a mean and
+/// spread estimated from `n` posts) and its count from the binomial at that rate. The p-value is exact for the
+/// count under that mixture, so a small audience is judged by what its few engagements can show, and a zero of a
+/// large audience is as significant as it is.
+pub fn count_prediction(count: f64, base: f64, reference: &[(f64, f64)]) -> Option<Prediction> {
+    let values: Vec<f64> = reference.iter().map(|r| r.0).collect();
+    let (mean, var) = mean_var(&values)?;
+    let n = reference.len();
+    let trials = base.round().max(1.0) as u64;
+    let count = count.round().clamp(0.0, trials as f64) as u64;
+    let typical_noise = reference.iter().map(|r| r.1).sum::<f64>() / n as f64;
+    // The spread of true rates: what the reference varies by beyond its own counting noise, but never below half
+    // of what it shows: with counts of a few, the noise estimate is rough, and an underestimated spread would
+    // make ordinary posts look extraordinary.
+    let spread = (var - typical_noise).max(var * 0.5).max(1e-6);
+    let scale = (spread * (1.0 + 1.0 / n as f64)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok()?;
+    // Alongside the tails, the posterior mean of the candidate's log rate given its count: its effect, shrunk
+    // as far towards typical as its count leaves room for.
+    let (mut lower, mut upper, mut total) = (0.0, 0.0, 0.0);
+    let (mut posterior, mut evidence) = (0.0, 0.0);
+    const STEPS: usize = 400;
+    for i in 0..=STEPS {
+        let z = -10.0 + 20.0 * i as f64 / STEPS as f64;
+        let w = t.pdf(z);
+        let log_rate = (mean + scale * z).min(0.0);
+        let rate = log_rate.exp();
+        let binomial = Binomial::new(rate, trials).ok()?;
+        let likelihood = w * binomial.pmf(count);
+        posterior += likelihood * log_rate;
+        evidence += likelihood;
+        lower += w * binomial.cdf(count);
+        upper += w * if count == 0 {
+            1.0
+        } else {
+            binomial.sf(count - 1)
+        };
+        total += w;
+    }
+    let p = (2.0 * (lower / total).min(upper / total)).min(1.0);
+    let (value, noise) = log_rate(count as f64, trials as f64);
+    let log_effect = value - mean;
+    let shrunk_effect = if evidence > 0.0 {
+        posterior / evidence - mean
+    } else {
+        log_effect * spread / (spread + noise)
+    };
+    Some(Prediction {
+        n,
+        log_effect,
+        shrunk_effect,
+        p,
+    })
+}
+
 /// Pooled-variance two-sample t test of `a` against `b`: (difference of means a − b, t, degrees of freedom).
 pub fn pooled_t(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64)> {
     let (ma, va) = mean_var(a)?;
@@ -145,7 +202,7 @@ pub fn benjamini_hochberg(p_values: &[f64], q: f64) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use rand_distr::{Distribution, Normal};
 
@@ -186,6 +243,38 @@ mod tests {
         }
         let rate = rejected as f64 / trials as f64;
         assert!((0.035..0.065).contains(&rate), "level {rate}");
+    }
+
+    #[test]
+    fn the_count_test_holds_its_level_and_sees_a_zero_of_many() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let true_rate = Normal::new((0.03f64).ln(), 0.6).unwrap();
+        let draw = |rng: &mut ChaCha8Rng, base: u64| {
+            let r: f64 = true_rate.sample(rng).exp().min(1.0);
+            rand_distr::Binomial::new(base, r).unwrap().sample(rng) as f64
+        };
+        let trials = 1500;
+        let mut rejected = 0;
+        for _ in 0..trials {
+            let reference: Vec<(f64, f64)> = (0..15)
+                .map(|_| {
+                    let base = 300 + (rng.gen::<u64>() % 3000);
+                    log_rate(draw(&mut rng, base), base as f64)
+                })
+                .collect();
+            let base = 200 + (rng.gen::<u64>() % 3000);
+            let count = draw(&mut rng, base);
+            if count_prediction(count, base as f64, &reference).unwrap().p < 0.05 {
+                rejected += 1;
+            }
+        }
+        let rate = rejected as f64 / trials as f64;
+        assert!(rate < 0.07, "level {rate}");
+        let reference: Vec<(f64, f64)> =
+            (0..15).map(|i| log_rate(40.0 + i as f64, 1500.0)).collect();
+        assert!(count_prediction(0.0, 1500.0, &reference).unwrap().p < 1e-6);
+        // Zero of 20 is what a typical rate gives anyway.
+        assert!(count_prediction(0.0, 20.0, &reference).unwrap().p > 0.5);
     }
 
     #[test]

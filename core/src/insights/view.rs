@@ -106,7 +106,8 @@ impl Observation {
     }
 
     /// Audience to date when the post was `age` days old: from its daily series if that covers the days, else
-    /// from a snapshot taken at that age or up to half as much again later (audiences grow slowly by then).
+    /// from the first snapshot taken at that age or within a week (or half the age, if longer) after it: a weekly
+    /// export always has one, and audiences grow slowly by then.
     pub fn audience_at_age(&self, age: i64) -> Option<f64> {
         let published = self.published.as_ref()?.day;
         let until = published + time::Duration::days(age);
@@ -125,7 +126,7 @@ impl Observation {
             .iter()
             .find(|(d, _)| {
                 let a = (*d - published).whole_days();
-                a >= age && a <= age + age / 2
+                a >= age && a < age + (age / 2).max(7)
             })
             .map(|(_, v)| *v)
     }
@@ -205,7 +206,9 @@ pub fn window(
 
     let mut by: BTreeMap<(Platform, &str), Vec<&Metric>> = BTreeMap::new();
     for m in metrics.iter().filter(|m| in_window(m.date.to_date())) {
-        by.entry((m.platform, m.post_id.as_str())).or_default().push(m);
+        by.entry((m.platform, m.post_id.as_str()))
+            .or_default()
+            .push(m);
     }
     let mut post_daily: BTreeMap<(Platform, &str), Vec<(Date, f64)>> = BTreeMap::new();
     let mut account: BTreeMap<Platform, Vec<Daily>> = BTreeMap::new();

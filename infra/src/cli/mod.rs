@@ -20,7 +20,7 @@ use creatoros_insights_worker::Insights;
 use crate::electrodb::ElectroDb;
 use crate::pipeline::LocalPipeline;
 use crate::resources::Resources;
-use crate::{aws, bootstrap, demo, redrive};
+use crate::{aws, backfill, bootstrap, demo, redrive};
 
 /// A failed command: one line, with its cause.
 pub type CliError = Box<dyn std::error::Error>;
@@ -172,6 +172,24 @@ enum Replay {
         #[arg(long)]
         month: String,
     },
+    /// Derive every month since `--since` again, for one workspace or all (after a catalogue change).
+    ///
+    /// Example: `creatoros replay months --workspace DEMO#judge --since 2026-01`, or `--all-workspaces`.
+    Months {
+        /// The workspace.
+        #[arg(
+            long,
+            required_unless_present = "all_workspaces",
+            conflicts_with = "all_workspaces"
+        )]
+        workspace: Option<String>,
+        /// Every workspace in the table (found by one scan).
+        #[arg(long)]
+        all_workspaces: bool,
+        /// The first month, YYYY-MM; every month up to the current one follows.
+        #[arg(long)]
+        since: String,
+    },
     /// Move every message of a dead-letter queue back to its source queue.
     ///
     /// Example: `creatoros replay dlq ingest`
@@ -267,7 +285,7 @@ pub async fn run() -> Result<(), CliError> {
             quiet_secs,
             checkpoints,
         } => {
-            let mut p = pipeline(&sdk, checkpoints).await?;
+            let mut p = pipeline(&sdk, checkpoints).await?.with_daily_schedule();
             let quiet = if until_idle {
                 Duration::from_secs(quiet_secs)
             } else {
@@ -417,6 +435,33 @@ async fn replay_command(sdk: &aws_config::SdkConfig, replay: Replay) -> Result<(
                 .await
                 .map_err(|e| e.into_service_error())?;
             println!("queued a rederive of {workspace} {month}");
+        }
+        Replay::Months {
+            workspace,
+            all_workspaces,
+            since,
+        } => {
+            let workspaces = match (workspace, all_workspaces) {
+                (Some(w), _) => vec![WorkspaceId::parse(&w)?],
+                (None, _) => {
+                    backfill::workspaces(&aws::dynamodb(sdk), &config::required(config::ENV_TABLE)?)
+                        .await?
+                }
+            };
+            let now = creatoros_core::ids::Day::from_date(time::OffsetDateTime::now_utc().date())?
+                .month();
+            let months = backfill::months(&Month::parse(&since)?, &now).map_err(CliError::from)?;
+            let all: Vec<(WorkspaceId, Month)> = workspaces
+                .iter()
+                .flat_map(|w| months.iter().map(move |m| (w.clone(), m.clone())))
+                .collect();
+            let queue = config::required(config::ENV_INSIGHTS_QUEUE_URL)?;
+            let queued = backfill::queue(&sqs, &queue, &all).await?;
+            println!(
+                "queued {queued} rederive(s): {} workspace(s) × {} month(s) from {since}",
+                workspaces.len(),
+                months.len()
+            );
         }
         Replay::Dlq { queue } => {
             let (dlq, source) = match queue {

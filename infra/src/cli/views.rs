@@ -8,7 +8,8 @@ use creatoros_core::contract::schema::{IMPORT, INSIGHT, METRIC, TASK};
 use creatoros_core::contract::IndexName;
 use creatoros_core::entities::{Import, Insight, Metric, Task};
 use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::insights::engagement::{engagement_rate, median};
+use creatoros_core::insights::engagement::engagement_rate;
+use creatoros_core::insights::stats::median;
 use creatoros_core::repo::{RepoError, TableRepo};
 
 /// The imports of a workspace, newest first.

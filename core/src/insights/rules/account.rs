@@ -28,7 +28,10 @@ fn net(d: &Daily) -> Option<f64> {
 
 /// Net followers per day, from `followersGained` or else from day-to-day changes of the `followers` total.
 fn daily_net(series: &[Daily]) -> Vec<(Date, f64)> {
-    let direct: Vec<(Date, f64)> = series.iter().filter_map(|d| net(d).map(|n| (d.day.to_date(), n))).collect();
+    let direct: Vec<(Date, f64)> = series
+        .iter()
+        .filter_map(|d| net(d).map(|n| (d.day.to_date(), n)))
+        .collect();
     if !direct.is_empty() {
         return direct;
     }
@@ -36,7 +39,8 @@ fn daily_net(series: &[Daily]) -> Vec<(Date, f64)> {
         .windows(2)
         .filter_map(|w| {
             let (a, b) = (w[0].followers?, w[1].followers?);
-            ((w[1].day.to_date() - w[0].day.to_date()).whole_days() == 1).then(|| (w[1].day.to_date(), (b - a) as f64))
+            ((w[1].day.to_date() - w[0].day.to_date()).whole_days() == 1)
+                .then(|| (w[1].day.to_date(), (b - a) as f64))
         })
         .collect()
 }
@@ -48,8 +52,16 @@ pub fn follower_growth(ctx: &Context) -> Vec<Claim> {
     let mut out = Vec::new();
     for (platform, series) in &ctx.window.account {
         let days = daily_net(series);
-        let now: Vec<f64> = days.iter().filter(|(d, _)| *d >= month_start).map(|(_, v)| *v).collect();
-        let before: Vec<f64> = days.iter().filter(|(d, _)| *d < month_start).map(|(_, v)| *v).collect();
+        let now: Vec<f64> = days
+            .iter()
+            .filter(|(d, _)| *d >= month_start)
+            .map(|(_, v)| *v)
+            .collect();
+        let before: Vec<f64> = days
+            .iter()
+            .filter(|(d, _)| *d < month_start)
+            .map(|(_, v)| *v)
+            .collect();
         if now.len() < MIN_DAYS_NOW || before.len() < MIN_DAYS_BEFORE {
             continue;
         }
@@ -58,16 +70,30 @@ pub fn follower_growth(ctx: &Context) -> Vec<Claim> {
         };
         let per_day = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         let (a, b) = (per_day(&now), per_day(&before));
-        let finding = (difference.abs() >= MIN_DAILY_DIFFERENCE).then(|| follower_finding(ctx, *platform, (a, now.len()), (b, before.len()), p));
-        out.push(Claim { finding, p: Some(p) });
+        let finding = (difference.abs() >= MIN_DAILY_DIFFERENCE)
+            .then(|| follower_finding(ctx, *platform, (a, now.len()), (b, before.len()), p));
+        out.push(Claim {
+            finding,
+            p: Some(p),
+        });
     }
     out
 }
 
-fn follower_finding(ctx: &Context, platform: Platform, now: (f64, usize), before: (f64, usize), p: f64) -> Finding {
+fn follower_finding(
+    ctx: &Context,
+    platform: Platform,
+    now: (f64, usize),
+    before: (f64, usize),
+    p: f64,
+) -> Finding {
     let p_name = words::platform(platform);
     let faster = now.0 > before.0;
-    let so_far = if ctx.window.in_progress { " so far" } else { "" };
+    let so_far = if ctx.window.in_progress {
+        " so far"
+    } else {
+        ""
+    };
     let insight = ctx.data.insight(
         "follower_growth",
         platform.as_str(),
@@ -127,13 +153,26 @@ pub fn posting_gap(ctx: &Context) -> Vec<Claim> {
             Platform::Youtube => cadence.youtube,
             Platform::Rednote => cadence.rednote,
         };
-        let Some(planned) = planned.filter(|c| *c > 0.0) else { continue };
+        let Some(planned) = planned.filter(|c| *c > 0.0) else {
+            continue;
+        };
         let interval = days_in_month / planned;
-        let days: BTreeSet<Date> = ctx.window.on(platform).filter_map(|o| o.published.as_ref().map(|p| p.day)).collect();
-        let Some(seen_until) = ctx.window.on(platform).map(|o| o.latest).max() else { continue };
+        let days: BTreeSet<Date> = ctx
+            .window
+            .on(platform)
+            .filter_map(|o| o.published.as_ref().map(|p| p.day))
+            .collect();
+        let Some(seen_until) = ctx.window.on(platform).map(|o| o.latest).max() else {
+            continue;
+        };
         let seen_until = seen_until.min(ctx.window.end);
         // From the last post before the month (or the month's start) through each post to the last export.
-        let mut marks: Vec<Date> = days.range(..month_start).next_back().copied().into_iter().collect();
+        let mut marks: Vec<Date> = days
+            .range(..month_start)
+            .next_back()
+            .copied()
+            .into_iter()
+            .collect();
         if marks.is_empty() {
             marks.push(month_start);
         }
@@ -154,7 +193,7 @@ pub fn posting_gap(ctx: &Context) -> Vec<Claim> {
             "posting_gap",
             platform.as_str(),
             Severity::Warning,
-            format!("{gap} days without a {p_name} post"),
+            format!("{gap} days without {} post", words::a_platform(platform)),
             format!(
                 "No {p_name} post between {} and {}, {gap} days; this month's plan calls for {planned:.0} \
                  posts, about one every {interval:.0} days.",
@@ -166,8 +205,20 @@ pub fn posting_gap(ctx: &Context) -> Vec<Claim> {
                 point(None, Some(platform), "plannedPosts", planned, None),
             ],
         );
-        let task = ctx.data.task(&insight, "plan", platform.as_str(), format!("Plan the next {p_name} post"), 2.0);
-        out.push(Claim { finding: Some(Finding { insight, tasks: vec![task] }), p: None });
+        let task = ctx.data.task(
+            &insight,
+            "plan",
+            platform.as_str(),
+            format!("Plan the next {p_name} post"),
+            2.0,
+        );
+        out.push(Claim {
+            finding: Some(Finding {
+                insight,
+                tasks: vec![task],
+            }),
+            p: None,
+        });
     }
     out
 }
@@ -182,14 +233,21 @@ pub fn missing_metrics(ctx: &Context) -> Vec<Claim> {
         .posts
         .iter()
         .filter(|p| p.month == data.month && p.status == PostStatus::Published)
-        .filter(|p| p.publish_date.as_ref().is_some_and(|d| d.to_date() <= cutoff))
+        .filter(|p| {
+            p.publish_date
+                .as_ref()
+                .is_some_and(|d| d.to_date() <= cutoff)
+        })
         .filter(|p| !measured.contains(p.post_id.as_str()))
         .map(|p| {
             let name = match p.title.as_deref().filter(|t| !t.trim().is_empty()) {
                 Some(t) => format!("\"{t}\""),
                 None => format!(
                     "your post of {}",
-                    p.publish_date.as_ref().map(|d| words::day(d.to_date())).unwrap_or_default()
+                    p.publish_date
+                        .as_ref()
+                        .map(|d| words::day(d.to_date()))
+                        .unwrap_or_default()
                 ),
             };
             (p.post_id.as_str(), name)
@@ -205,12 +263,29 @@ pub fn missing_metrics(ctx: &Context) -> Vec<Claim> {
         "posts",
         Severity::Warning,
         format!("{} published post(s) have no metrics yet", missing.len()),
-        format!("Published at least three days ago with nothing imported: {}.", words::list(&names)),
-        missing.iter().map(|(id, _)| point(Some(id), None, "metrics", 0.0, None)).collect(),
+        format!(
+            "Published at least three days ago with nothing imported: {}.",
+            words::list(&names)
+        ),
+        missing
+            .iter()
+            .map(|(id, _)| point(Some(id), None, "metrics", 0.0, None))
+            .collect(),
     );
     let tasks = missing
         .iter()
-        .map(|(id, name)| data.task(&insight, "add_metrics", id, format!("Add {} metrics for {name}", data.month), 1.0))
+        .map(|(id, name)| {
+            data.task(
+                &insight,
+                "add_metrics",
+                id,
+                format!("Add {} metrics for {name}", data.month),
+                1.0,
+            )
+        })
         .collect();
-    vec![Claim { finding: Some(Finding { insight, tasks }), p: None }]
+    vec![Claim {
+        finding: Some(Finding { insight, tasks }),
+        p: None,
+    }]
 }

@@ -18,6 +18,9 @@ const MIN_GROUP_POSTS: usize = 20;
 const MIN_PER_WEEKDAY: usize = 3;
 /// Least posts on each side of a title feature.
 const MIN_PER_SIDE: usize = 5;
+/// Least posts new this month for a window-wide claim (weekday, title feature) to be made this month: the claim
+/// is renewed while the creator posts, not repeated for months without posts.
+const MIN_NEW_FOR_GROUPS: usize = 3;
 /// Least posts new this month, and before it, for a trend.
 const MIN_TREND_NOW: usize = 5;
 const MIN_TREND_BEFORE: usize = 10;
@@ -25,6 +28,14 @@ const MIN_TREND_BEFORE: usize = 10;
 fn log_engagement(o: &Observation) -> Option<f64> {
     let a = o.audience.filter(|a| *a >= MIN_AUDIENCE)?;
     Some(log_rate(o.engaged?, a).0)
+}
+
+fn active(ctx: &Context, platform: Platform) -> bool {
+    ctx.window
+        .on(platform)
+        .filter(|o| ctx.window.is_new(o))
+        .count()
+        >= MIN_NEW_FOR_GROUPS
 }
 
 fn rated<'a>(ctx: &'a Context, platform: Platform) -> Vec<(&'a Observation, f64)> {
@@ -45,10 +56,13 @@ pub fn best_weekday(ctx: &Context) -> Vec<Claim> {
             .into_iter()
             .filter_map(|(o, v)| o.published.as_ref().map(|p| (weekday(p), v)))
             .collect();
-        if posts.len() < MIN_GROUP_POSTS {
+        if posts.len() < MIN_GROUP_POSTS || !active(ctx, platform) {
             continue;
         }
-        let labels: Vec<usize> = posts.iter().map(|(w, _)| w.number_days_from_monday() as usize).collect();
+        let labels: Vec<usize> = posts
+            .iter()
+            .map(|(w, _)| w.number_days_from_monday() as usize)
+            .collect();
         let eligible: Vec<usize> = (0..7)
             .filter(|d| labels.iter().filter(|l| *l == d).count() >= MIN_PER_WEEKDAY)
             .collect();
@@ -58,7 +72,11 @@ pub fn best_weekday(ctx: &Context) -> Vec<Claim> {
         let split = |d: usize| -> (Vec<f64>, Vec<f64>) {
             let (mut on, mut rest) = (Vec::new(), Vec::new());
             for ((_, v), l) in posts.iter().zip(&labels) {
-                if *l == d { on.push(*v) } else { rest.push(*v) }
+                if *l == d {
+                    on.push(*v)
+                } else {
+                    rest.push(*v)
+                }
             }
             (on, rest)
         };
@@ -107,7 +125,10 @@ pub fn best_weekday(ctx: &Context) -> Vec<Claim> {
             );
             Finding { insight, tasks: vec![task] }
         });
-        out.push(Claim { finding, p: Some(p) });
+        out.push(Claim {
+            finding,
+            p: Some(p),
+        });
     }
     out
 }
@@ -149,18 +170,26 @@ pub fn title_features(ctx: &Context) -> Vec<Claim> {
             .into_iter()
             .filter_map(|(o, v)| o.title.as_deref().map(|t| (t, v)))
             .collect();
-        if titled.len() < MIN_GROUP_POSTS {
+        if titled.len() < MIN_GROUP_POSTS || !active(ctx, platform) {
             continue;
         }
         for feature in &FEATURES {
-            let labels: Vec<usize> = titled.iter().map(|(t, _)| usize::from((feature.has)(t))).collect();
+            let labels: Vec<usize> = titled
+                .iter()
+                .map(|(t, _)| usize::from((feature.has)(t)))
+                .collect();
             let with = labels.iter().sum::<usize>();
             if with < MIN_PER_SIDE || titled.len() - with < MIN_PER_SIDE {
                 continue;
             }
             let subject = format!("{}-{}", platform.as_str(), feature.id);
             let side = |want: usize| -> Vec<f64> {
-                titled.iter().zip(&labels).filter(|(_, l)| **l == want).map(|((_, v), _)| *v).collect()
+                titled
+                    .iter()
+                    .zip(&labels)
+                    .filter(|(_, l)| **l == want)
+                    .map(|((_, v), _)| *v)
+                    .collect()
             };
             let Some((effect, p)) = welch(&side(1), &side(0)) else {
                 continue;
@@ -197,7 +226,10 @@ pub fn title_features(ctx: &Context) -> Vec<Claim> {
                 let task = ctx.data.task(&insight, "titles", &subject, title, 4.0);
                 Finding { insight, tasks: vec![task] }
             });
-            out.push(Claim { finding, p: Some(p) });
+            out.push(Claim {
+                finding,
+                p: Some(p),
+            });
         }
     }
     out
@@ -206,11 +238,7 @@ pub fn title_features(ctx: &Context) -> Vec<Claim> {
 /// The audience a post had when its age makes posts comparable: at 7 days, or to date once 14 days old.
 fn comparable_reach(o: &Observation) -> Option<f64> {
     o.audience_at_age(7)
-        .or_else(|| {
-            o.age_on(o.latest)
-                .filter(|a| *a >= 14)
-                .and(o.audience)
-        })
+        .or_else(|| o.age_on(o.latest).filter(|a| *a >= 14).and(o.audience))
         .filter(|a| *a > 0.0)
         .map(f64::ln)
 }
@@ -228,7 +256,11 @@ pub fn trend(ctx: &Context) -> Vec<Claim> {
     for platform in ctx.window.platforms() {
         for (id, what, value) in measures {
             let (mut now, mut before) = (Vec::new(), Vec::new());
-            for o in ctx.window.on(platform).filter(|o| ctx.window.in_reference(o)) {
+            for o in ctx
+                .window
+                .on(platform)
+                .filter(|o| ctx.window.in_reference(o))
+            {
                 let Some(v) = value(o) else { continue };
                 if ctx.window.is_new(o) {
                     now.push(v);
@@ -278,7 +310,10 @@ pub fn trend(ctx: &Context) -> Vec<Claim> {
                 };
                 Finding { insight, tasks }
             });
-            out.push(Claim { finding, p: Some(p) });
+            out.push(Claim {
+                finding,
+                p: Some(p),
+            });
         }
     }
     out

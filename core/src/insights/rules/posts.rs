@@ -4,7 +4,7 @@
 use super::words::{self, point, test_evidence};
 use super::{Context, MIN_AUDIENCE, MIN_REFERENCE};
 use crate::entities::{Platform, Severity};
-use crate::insights::stats::{log_rate, loo_prediction, Prediction};
+use crate::insights::stats::{count_prediction, log_rate, loo_prediction, Prediction};
 use crate::insights::view::Observation;
 use crate::insights::{Claim, Finding};
 
@@ -29,6 +29,8 @@ struct Measure {
     min_reference: usize,
     /// The post's value on the log scale and its own noise variance.
     value: fn(&Observation) -> Option<(f64, f64)>,
+    /// For a rate of counts, the (count, base) it is made of: judged by the exact count test.
+    counts: Option<fn(&Observation) -> Option<(f64, f64)>>,
     /// Whether a post is judged this month.
     judged: fn(&Context, &Observation) -> bool,
     /// The value in words (from the log value).
@@ -52,6 +54,17 @@ fn matured_in_month(ctx: &Context, o: &Observation) -> bool {
 fn rate(o: &Observation) -> Option<(f64, f64)> {
     let a = o.audience.filter(|a| *a >= MIN_AUDIENCE)?;
     Some(log_rate(o.engaged?, a))
+}
+
+fn engaged_of(o: &Observation) -> Option<(f64, f64)> {
+    Some((o.engaged?, o.audience.filter(|a| *a >= MIN_AUDIENCE)?))
+}
+
+fn follows_of(o: &Observation) -> Option<(f64, f64)> {
+    Some((
+        o.follows?.max(0.0),
+        o.audience.filter(|a| *a >= MIN_AUDIENCE)?,
+    ))
 }
 
 fn conversion(o: &Observation) -> Option<(f64, f64)> {
@@ -111,6 +124,7 @@ const MEASURES: [Measure; 6] = [
         floor: LN_1_5,
         min_reference: MIN_REFERENCE,
         value: rate,
+        counts: Some(engaged_of),
         judged: new_in_month,
         show: pct,
         words: "engagement rate",
@@ -122,6 +136,7 @@ const MEASURES: [Measure; 6] = [
         floor: LN_1_5,
         min_reference: MIN_REFERENCE,
         value: conversion,
+        counts: Some(follows_of),
         judged: new_in_month,
         show: per_thousand,
         words: "new followers per audience",
@@ -133,6 +148,7 @@ const MEASURES: [Measure; 6] = [
         floor: LN_1_25,
         min_reference: MIN_REFERENCE,
         value: click_through,
+        counts: None,
         judged: new_in_month,
         show: pct,
         words: "click-through",
@@ -144,6 +160,7 @@ const MEASURES: [Measure; 6] = [
         floor: LN_1_25,
         min_reference: MIN_REFERENCE,
         value: duration,
+        counts: None,
         judged: new_in_month,
         show: seconds,
         words: "average view duration",
@@ -155,6 +172,7 @@ const MEASURES: [Measure; 6] = [
         floor: LN_1_5,
         min_reference: MIN_REFERENCE,
         value: early,
+        counts: None,
         judged: new_in_month,
         show: count,
         words: "audience at 7 days old",
@@ -166,6 +184,7 @@ const MEASURES: [Measure; 6] = [
         floor: LN_1_25,
         min_reference: 8,
         value: lifecycle,
+        counts: None,
         judged: matured_in_month,
         show: growth,
         words: "growth from 7 to 30 days old",
@@ -196,7 +215,11 @@ pub fn claims(ctx: &Context) -> Vec<Claim> {
                 if reference.len() < measure.min_reference {
                     continue;
                 }
-                let Some(prediction) = loo_prediction(*v, &reference) else {
+                let prediction = match measure.counts.and_then(|c| c(o)) {
+                    Some((count, base)) => count_prediction(count, base, &reference),
+                    None => loo_prediction(*v, &reference),
+                };
+                let Some(prediction) = prediction else {
                     continue;
                 };
                 let finding = claim(ctx, measure, platform, o, v.0, &reference, &prediction);
@@ -233,7 +256,11 @@ fn claim(
         .filter(|(r, _)| if up { *r > value } else { *r < value })
         .count();
     let ranked = if up { "best" } else { "lowest" };
-    let title = format!("{name}: {} {} your typical {p_name} post", measure.words, words::ratio(effect));
+    let title = format!(
+        "{name}: {} {} your typical {p_name} post",
+        measure.words,
+        words::ratio(effect)
+    );
     let body = format!(
         "{} of {} against a typical {}, based on your {} other {p_name} posts of the last 90 days \
          ({ranked} {rank} of {}). A gap this large happens by luck {}.",
@@ -245,26 +272,62 @@ fn claim(
         words::chance(prediction.p),
     );
     let mut evidence = vec![
-        point(Some(&o.post_id), Some(platform), measure.metric, value.exp(), o.title.clone()),
+        point(
+            Some(&o.post_id),
+            Some(platform),
+            measure.metric,
+            value.exp(),
+            o.title.clone(),
+        ),
         point(None, Some(platform), "typical", typical.exp(), None),
         point(None, Some(platform), "rank", rank as f64, None),
     ];
     evidence.extend(test_evidence(platform, prediction.n, effect, prediction.p));
-    let severity = if up { Severity::Info } else { Severity::Warning };
+    let severity = if up {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
     let subject = format!("{}-{}", platform.as_str(), o.post_id);
-    let insight = ctx.data.insight(kind, &subject, severity, title, body, evidence);
+    let insight = ctx
+        .data
+        .insight(kind, &subject, severity, title, body, evidence);
     let task = match kind {
         "outlier_post" => Some(repurpose(ctx, o, &name)),
-        "underperformer" => Some(("rework", format!("Rework the hook of {name} before reposting it on {p_name}"), 2.0)),
-        "follower_conversion" => Some(("repeat", format!("Ask for the follow the way {name} did in your next {p_name} post"), 3.0)),
-        "click_through" if !up => Some(("thumbnail", format!("Test a new thumbnail or cover for {name}"), 2.0)),
-        "view_duration" if !up => Some(("opening", format!("Tighten the opening of {name}: viewers leave early"), 3.0)),
-        "early_performance" if up => Some(("promote", format!("Promote {name} while it is fresh"), 2.0)),
-        "evergreen" => Some(("reshare", format!("Re-share {name}: it keeps finding an audience"), 3.0)),
+        "underperformer" => Some((
+            "rework",
+            format!("Rework the hook of {name} before reposting it on {p_name}"),
+            2.0,
+        )),
+        "follower_conversion" => Some((
+            "repeat",
+            format!("Ask for the follow the way {name} did in your next {p_name} post"),
+            3.0,
+        )),
+        "click_through" if !up => Some((
+            "thumbnail",
+            format!("Test a new thumbnail or cover for {name}"),
+            2.0,
+        )),
+        "view_duration" if !up => Some((
+            "opening",
+            format!("Tighten the opening of {name}: viewers leave early"),
+            3.0,
+        )),
+        "early_performance" if up => {
+            Some(("promote", format!("Promote {name} while it is fresh"), 2.0))
+        }
+        "evergreen" => Some((
+            "reshare",
+            format!("Re-share {name}: it keeps finding an audience"),
+            3.0,
+        )),
         _ => None,
     };
     let tasks = task
-        .map(|(action, title, priority)| vec![ctx.data.task(&insight, action, &subject, title, priority)])
+        .map(|(action, title, priority)| {
+            vec![ctx.data.task(&insight, action, &subject, title, priority)]
+        })
         .unwrap_or_default();
     Some(Finding { insight, tasks })
 }
@@ -287,7 +350,10 @@ fn repurpose(ctx: &Context, o: &Observation, name: &str) -> (&'static str, Strin
     if elsewhere.is_empty() {
         (
             "follow_up",
-            format!("Write a follow-up to {name} on {}", words::platform(o.platform)),
+            format!(
+                "Write a follow-up to {name} on {}",
+                words::platform(o.platform)
+            ),
             3.0,
         )
     } else {

@@ -14,6 +14,14 @@ pub fn platform(p: Platform) -> &'static str {
     }
 }
 
+/// The platform's name with its article: `an X`, `a LinkedIn`.
+pub fn a_platform(p: Platform) -> String {
+    match p {
+        Platform::X => "an X".to_owned(),
+        other => format!("a {}", platform(other)),
+    }
+}
+
 /// `3 July 2026`.
 pub fn day(d: Date) -> String {
     format!("{} {} {}", d.day(), d.month(), d.year())
@@ -73,7 +81,13 @@ pub fn test_evidence(platform: Platform, n: usize, effect: f64, p: f64) -> Vec<E
     vec![
         point(None, Some(platform), "sampleSize", n as f64, None),
         point(None, Some(platform), "effectRatio", effect, None),
-        point(None, Some(platform), "pValue", p, Some(format!("chance of this by luck: {}", chance(p)))),
+        point(
+            None,
+            Some(platform),
+            "pValue",
+            p,
+            Some(format!("chance of this by luck: {}", chance(p))),
+        ),
     ]
 }
 
