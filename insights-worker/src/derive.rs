@@ -253,8 +253,10 @@ pub async fn derive_month(
     month: &Month,
 ) -> Result<DeriveOutcome, RepoError> {
     ctx.counters.derivations.fetch_add(1, Ordering::SeqCst);
-    schedule_next(ctx, workspace, month).await?;
     let first = read(ctx, workspace, month).await?;
+    if has_own_data(&first.data) {
+        schedule_next(ctx, workspace, month).await?;
+    }
     if plan(&first).0.is_empty() {
         ctx.counters.unchanged.fetch_add(1, Ordering::SeqCst);
         return Ok(DeriveOutcome::Unchanged);
@@ -471,6 +473,12 @@ fn unchanged_since_read(old: &Task) -> Condition {
             ),
         ],
     }
+}
+
+/// Whether the month holds anything the date can change a claim about: its own snapshots or planned posts.
+fn has_own_data(data: &MonthData) -> bool {
+    data.metrics.iter().any(|m| m.month == data.month)
+        || data.posts.iter().any(|p| p.month == data.month)
 }
 
 /// While a month's result can still change with the date alone (it is in progress, or a post published at its
