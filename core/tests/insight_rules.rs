@@ -364,3 +364,44 @@ fn planned_posts_without_metrics_are_named_by_title() {
     );
     assert!(!body.contains("Too recent"), "{body}");
 }
+
+#[test]
+fn a_clear_winner_of_a_steady_account_is_claimed_at_its_own_rate() {
+    use creatoros_core::entities::Metric;
+    use creatoros_core::ids::{PostId, WorkspaceId};
+    use creatoros_core::insights::MonthData;
+    // Nineteen posts within a few percent of 3%, and one at 12%: a steady account's star, however tight the
+    // reference (the effect quoted is the star's own, not pulled back to a reference it plainly left).
+    let ws = WorkspaceId::parse("steady").unwrap();
+    let mut data = MonthData::new(
+        ws.clone(),
+        Month::parse("2026-07").unwrap(),
+        Day::parse("2026-08-10").unwrap(),
+    );
+    for i in 0..20i64 {
+        let mut m = Metric::new(
+            ws.clone(),
+            PostId::parse(format!("p{i}")).unwrap(),
+            Platform::X,
+            Day::parse(format!("2026-07-{:02}", i + 1)).unwrap(),
+        );
+        m.impressions = Some(10_000);
+        m.likes = Some(if i == 19 { 1200 } else { 290 + (i * 7) % 30 });
+        data.metrics.push(m);
+    }
+    let derived = derive(&data);
+    let star = derived
+        .insights
+        .iter()
+        .find(|i| i.kind == "outlier_post")
+        .expect("the star");
+    assert!(star.insight_id.as_str().contains("p19"), "{star:?}");
+    assert!(
+        star.title
+            .as_deref()
+            .unwrap()
+            .contains("your typical X post"),
+        "{star:?}"
+    );
+    assert_eq!(derived.insights.len(), 1, "{:?}", derived.insights);
+}

@@ -92,15 +92,18 @@ pub fn sample_documents(workspace: &str, month: &str) -> Vec<(&'static str, Valu
         ),
         (
             "insight",
-            json!({"workspaceId": workspace, "insightId": format!("top_platform-{month}"), "month": month,
-            "kind": "top_platform", "severity": "info", "title": "LinkedIn engages best this month",
-            "evidence": [{"platform": "linkedin", "metric": "engagementRate", "value": 0.049}]}),
+            json!({"workspaceId": workspace, "insightId": format!("outlier_post-x-post-launch-{month}"), "month": month,
+            "kind": "outlier_post", "severity": "info",
+            "title": "\"We launched\": engagement rate 3.4× your typical X post",
+            "body": "Engagement rate of 3.4% against a typical 1.0%, based on your 18 other X posts of the last 90 days.",
+            "evidence": [{"postId": "post-launch", "platform": "x", "metric": "engagementRate", "value": 0.034},
+                         {"platform": "x", "metric": "sampleSize", "value": 18}]}),
         ),
         (
             "task",
             json!({"workspaceId": workspace, "taskId": format!("repurpose-post-launch-{month}"), "month": month,
             "status": "open", "title": "Repurpose 'We launched' for YouTube and Rednote", "priority": 1,
-            "sourceInsightId": format!("top_platform-{month}")}),
+            "sourceInsightId": format!("outlier_post-x-post-launch-{month}")}),
         ),
         (
             "import",
@@ -190,6 +193,7 @@ pub async fn write_documents(
             "import" => create::<Import>(repo, doc).await?,
             "lock" => create::<creatoros_core::entities::Lock>(repo, doc).await?,
             "derivation" => create::<creatoros_core::entities::Derivation>(repo, doc).await?,
+            "schedule" => create::<creatoros_core::entities::Schedule>(repo, doc).await?,
             "daily" => create::<creatoros_core::entities::Daily>(repo, doc).await?,
             "metric" => {
                 metrics.push(

@@ -20,7 +20,11 @@ async fn rust_writes_electrodb_reads(casing: Casing, workspace: &str) {
     documents.push((
         "derivation",
         json!({"workspaceId": workspace, "month": MONTH, "watermark": "2026-10-10T09:00:00.000Z", "contentHash": "abc",
-               "insightIds": ["top_platform-linkedin-2026-10"], "taskIds": [], "runs": 1}),
+               "insightIds": ["outlier_post-x-post-launch-2026-10"], "taskIds": [], "runs": 1, "catalogue": "2"}),
+    ));
+    documents.push((
+        "schedule",
+        json!({"workspaceId": workspace, "day": "2026-10-11", "month": MONTH}),
     ));
     documents.push((
         "lock",
