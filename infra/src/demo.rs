@@ -570,15 +570,16 @@ async fn daily_values(
     ))
 }
 
-/// Each workspace's derived months: insights by severity and the open tasks, checked against ElectroDB's reading.
+/// Each workspace's months (those its imports touched, and any derived): insights by severity with their
+/// evidence in words, the open tasks, checked against ElectroDB's reading; a month where no claim holds says so.
 pub async fn report_insights(
     repo: &TableRepo,
     electrodb: &ElectroDb,
     workspaces: &[String],
 ) -> Result<String, DemoError> {
-    use creatoros_core::contract::schema::{DERIVATION, INSIGHT, TASK};
+    use creatoros_core::contract::schema::{DERIVATION, IMPORT, INSIGHT, TASK};
     use creatoros_core::contract::IndexName;
-    use creatoros_core::entities::{Derivation, Insight, Task, TaskStatus};
+    use creatoros_core::entities::{Derivation, Import, Insight, Task, TaskStatus};
     let err = |e: &dyn std::fmt::Display| DemoError(e.to_string());
     let mut out = String::new();
     for ws in workspaces {
@@ -586,10 +587,28 @@ pub async fn report_insights(
             .codec()
             .query(&DERIVATION, IndexName::Primary, &[("workspaceId", ws)])
             .map_err(|e| err(&e))?;
-        let months: Vec<Derivation> = repo.query(&q).await.map_err(|e| err(&e))?;
-        let _ = writeln!(out, "  {ws}: {} month(s) derived", months.len());
-        for d in months {
-            let m = d.month.as_str();
+        let derived: Vec<Derivation> = repo.query(&q).await.map_err(|e| err(&e))?;
+        let q = repo
+            .codec()
+            .query(&IMPORT, IndexName::Primary, &[("workspaceId", ws)])
+            .map_err(|e| err(&e))?;
+        let imports: Vec<Import> = repo.query(&q).await.map_err(|e| err(&e))?;
+        let mut months: std::collections::BTreeSet<String> =
+            derived.iter().map(|d| d.month.to_string()).collect();
+        months.extend(
+            imports
+                .iter()
+                .flat_map(|i| i.months.iter().map(|m| m.to_string())),
+        );
+        let _ = writeln!(
+            out,
+            "  {ws}: {} month(s) with data, {} with something to say",
+            months.len(),
+            derived.iter().filter(|d| !d.insight_ids.is_empty()).count()
+        );
+        let mut quiet = Vec::new();
+        for m in &months {
+            let m = m.as_str();
             let q = repo
                 .codec()
                 .query(
@@ -618,6 +637,10 @@ pub async fn report_insights(
                     insights.len()
                 )));
             }
+            if insights.is_empty() {
+                quiet.push(m.to_owned());
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "    {m}: {} insight(s), ElectroDB reads all {read}",
@@ -630,6 +653,9 @@ pub async fn report_insights(
                     format!("{:?}", i.severity).to_lowercase(),
                     i.title.as_deref().unwrap_or(&i.kind)
                 );
+                if let Some(body) = &i.body {
+                    let _ = writeln!(out, "        {body}");
+                }
             }
             for t in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
                 let _ = writeln!(
@@ -638,6 +664,14 @@ pub async fn report_insights(
                     t.title.as_deref().unwrap_or(t.task_id.as_str())
                 );
             }
+        }
+        if !quiet.is_empty() {
+            let _ = writeln!(
+                out,
+                "    quiet (no claim holds at a {:.0}% false discovery rate, a correct answer for few or even posts): {}",
+                creatoros_core::insights::FALSE_DISCOVERY_RATE * 100.0,
+                quiet.join(", ")
+            );
         }
     }
     Ok(out)
