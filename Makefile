@@ -9,7 +9,7 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint unit stack-up stack-down bench bench-writes bench-rss bench-ingest bench-cost bench-worker-rss bench-init load fuzz
+.PHONY: help test demo lint unit stack-up stack-down bench bench-insights bench-writes bench-rss bench-ingest bench-cost bench-worker-rss bench-init load fuzz
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench       parse throughput (CSV, xlsx, zip); bench-writes: write strategies; bench-rss: memory"
 	@echo "make bench-ingest  ingest end to end against a naive loop and the BatchWriteItem ceiling"
 	@echo "make bench-cost  DynamoDB units per row, derivation reads, upload->insight latency"
+	@echo "make bench-insights  false claims and power of each insight rule on generated workspaces"
 	@echo "make bench-worker-rss  peak RSS of the ingest worker on 10 MB / 100 MB / 1 GB; bench-init: Lambda init"
 	@echo "make fuzz        cargo-fuzz each parser for FUZZ_SECONDS (default 60); test replays the corpus"
 	@echo "make load        500,000 rows in 50 concurrent uploads over 10 workspaces (restarts the stack)"
@@ -64,6 +65,11 @@ demo:
 # Parse-path throughput against a raw csv read of the same bytes, and the insight rules by month size (criterion).
 bench:
 	cargo bench -p creatoros-formats --bench parse && cargo bench -p creatoros-core --bench ingest_items --bench derive
+
+# The insight catalogue's false-claim rate and power on generated workspaces at the real spread (pure rules, no
+# servers; SEEDS=n changes the workspaces per cell).
+bench-insights:
+	cargo bench -p creatoros-core --bench insight_quality
 
 # Metric write strategies against DynamoDB Local, one process, same data.
 bench-writes:

@@ -304,7 +304,7 @@ fn a_gap_against_the_plan_is_reported_and_a_kept_cadence_is_not() {
     // Drop every X post published 5–25 June: a 20-day gap the exports after it show.
     g.data.metrics.retain(|m| {
         let published = m.published_at.as_deref().unwrap_or_default();
-        !(m.platform == Platform::X && published >= "2026-06-05" && published < "2026-06-26")
+        !(m.platform == Platform::X && ("2026-06-05".."2026-06-26").contains(&published))
     });
     g.data.plan = Some(simulate::plan(&g.data.workspace, &month, Platform::X, 8.0));
     let gap = derive(&g.data);

@@ -279,7 +279,7 @@ async fn replaying_months_after_a_catalogue_change_rewrites_only_what_changed() 
     assert_eq!(record.catalogue.as_deref(), Some(CATALOGUE_VERSION));
     // Everything else is exactly as the clean run left it: July's and later months' items untouched.
     let mut after = p.h.dump("ws1").await;
-    after.retain(|item| item["taskId"] != Value::from(task.task_id.as_str()));
+    after.retain(|item| item["taskId"] != task.task_id.as_str());
     let strip = |v: Vec<Value>| -> Vec<Value> {
         v.into_iter()
             .filter(|i| i["__edb_e__"] != "derivation")

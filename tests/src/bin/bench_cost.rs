@@ -200,6 +200,41 @@ async fn costs(args: &Args) {
         rederive.read_units()
     );
 
+    // 5 (printed after 4). What one derivation of October reads as daily exports accumulate in its window.
+    let window_section = async {
+        println!("\n== one derivation of 2026-10 after N days of daily exports of 200 posts (window Aug-Oct)");
+        let ws = WorkspaceId::parse("cost-daily").expect("workspace");
+        let october = Month::parse("2026-10").expect("month");
+        let mut seeded = 0;
+        for until in [
+            time::macros::date!(2026 - 08 - 31),
+            time::macros::date!(2026 - 09 - 30),
+            time::macros::date!(2026 - 10 - 31),
+        ] {
+            let all = daily_snapshots(&ws, until);
+            let items: Vec<_> = all[seeded..]
+                .iter()
+                .map(|m| codec.encode(m).expect("encode"))
+                .collect();
+            let n = items.len();
+            let written = p.h.ctx.repo.batch().put_items(items).await.into_result();
+            assert_eq!(written.expect("seed the window"), n);
+            seeded = all.len();
+            let before = insights_costs();
+            let started = Instant::now();
+            let outcome = derive_month(p.insights(), &ws, &october)
+                .await
+                .expect("derive");
+            let took = started.elapsed().as_secs_f64();
+            let cost = insights_costs().since(&before);
+            println!(
+                "{seeded:>6} snapshots to {until}: {outcome:?} in {took:.2} s: read units {:.1} ({} requests)",
+                cost.read_units(),
+                cost.requests()
+            );
+        }
+    };
+
     // 4. Read cost of a derivation as months grow.
     println!("\n== one derivation by month size (no previous month)");
     for &n in &args.sizes {
@@ -232,6 +267,40 @@ async fn costs(args: &Args) {
             unchanged.write_units()
         );
     }
+    window_section.await;
+}
+
+/// 200 X posts published over the first ten days from 2026-08-03, each with a snapshot every day from publishing
+/// to `until` (a daily export): about 17,000 items over the 90-day window of October.
+fn daily_snapshots(workspace: &WorkspaceId, until: time::Date) -> Vec<Metric> {
+    let start = time::macros::date!(2026 - 08 - 03);
+    let mut out = Vec::new();
+    for post in 0..200i64 {
+        let published = start + time::Duration::days(post % 10);
+        let mut day = published;
+        while day <= until {
+            let age = (day - published).whole_days();
+            out.push(Metric {
+                measure: Some(creatoros_core::entities::Measure::Lifetime),
+                published_at: Some(format!("{published}T09:00:00Z")),
+                title: Some(format!("Post {post}")),
+                impressions: Some(800 + (post * 7_919) % 6_000 + age * 15),
+                likes: Some(20 + (post * 31) % 200 + age / 3),
+                comments: Some(post % 30),
+                source: Some("bench".into()),
+                captured_at: Some(format!("{day}T06:00:00.000Z")),
+                import_id: Some(format!("imp-{day}")),
+                ..Metric::new(
+                    workspace.clone(),
+                    PostId::parse(format!("p{post}")).expect("post id"),
+                    Platform::X,
+                    Day::from_date(day).expect("day"),
+                )
+            });
+            day += time::Duration::days(1);
+        }
+    }
+    out
 }
 
 async fn latency(uploads: usize) {
@@ -254,11 +323,10 @@ async fn latency(uploads: usize) {
     for i in 0..uploads {
         let ws = format!("lat-{i:03}");
         let started = Instant::now();
-        h.upload(
-            &format!("imports/{ws}/export.csv"),
-            canonical_export(i, 200),
-        )
-        .await;
+        // 200 rows and one post far ahead of them, so the workspace has an insight to wait for.
+        let mut export = canonical_export(i, 200);
+        export.extend_from_slice(format!("f{i}-star,x,2026-09-15,5000,2500,0,0\n").as_bytes());
+        h.upload(&format!("imports/{ws}/export.csv"), export).await;
         let mut import_done = None;
         loop {
             if import_done.is_none() {

@@ -15,6 +15,9 @@ const MIN_VIEWS_FOR_DURATION: f64 = 50.0;
 const EARLY_AGE: i64 = 7;
 const LATE_AGE: i64 = 30;
 
+/// A post's value on the log scale with its own noise variance, or the (count, base) a rate is made of.
+type Extract = fn(&Observation) -> Option<(f64, f64)>;
+
 /// A per-post measure and how its claims read.
 struct Measure {
     /// Evidence name.
@@ -28,9 +31,9 @@ struct Measure {
     /// Least posts in the reference.
     min_reference: usize,
     /// The post's value on the log scale and its own noise variance.
-    value: fn(&Observation) -> Option<(f64, f64)>,
+    value: Extract,
     /// For a rate of counts, the (count, base) it is made of: judged by the exact count test.
-    counts: Option<fn(&Observation) -> Option<(f64, f64)>>,
+    counts: Option<Extract>,
     /// Whether a post is judged this month.
     judged: fn(&Context, &Observation) -> bool,
     /// The value in words (from the log value).

@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn words_read_naturally() {
-        assert_eq!(ratio(3.14), "3.1×");
+        assert_eq!(ratio(3.12), "3.1×");
         assert_eq!(ratio(0.4), "40% of");
         assert_eq!(day(date!(2026 - 07 - 03)), "3 July 2026");
         assert_eq!(list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
