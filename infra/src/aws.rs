@@ -6,9 +6,12 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
-/// The shared SDK configuration, loaded once.
+/// The shared SDK configuration, loaded once, with the workers' retry configuration.
 pub async fn load() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(creatoros_core::config::sdk_retry())
+        .load()
+        .await
 }
 
 /// A DynamoDB client.

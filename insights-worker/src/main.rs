@@ -17,7 +17,10 @@ async fn main() -> Result<(), Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(creatoros_core::config::sdk_retry())
+        .load()
+        .await;
     let ctx = Insights::from_env(&sdk)?;
     let ctx = &ctx;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

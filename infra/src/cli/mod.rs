@@ -239,7 +239,8 @@ enum QueueName {
 /// Runs the CLI; the caller prints the error as one line and exits non-zero.
 pub async fn run() -> Result<(), CliError> {
     let cli = Cli::parse();
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(creatoros_core::config::sdk_retry());
     if let Some(p) = &cli.profile {
         loader = loader.profile_name(p);
     }
