@@ -8,7 +8,8 @@
 //!   the planted effect (the planted post, Tuesdays, questions, this month's engagement, follower growth).
 //!
 //! `make bench-insights` (or `cargo bench -p creatoros-core --bench insight_quality`); `SEEDS=n` changes the runs
-//! per cell (default 100 null, 50 planted).
+//! per cell (default 100 null, 50 planted), `ONLY=plants` skips the null runs, `PLANTS=<text>` keeps the plants
+//! whose label contains it.
 
 use std::collections::BTreeMap;
 
@@ -100,7 +101,9 @@ fn found(
         let on_post = post.is_some_and(|post| id.contains(post));
         match plant {
             Plant::Engagement(f) if f >= 1.0 => i.kind == "outlier_post" && on_post,
-            Plant::Engagement(_) => i.kind == "underperformer" && on_post,
+            Plant::Engagement(_) | Plant::WidelySeenFlop(_) => {
+                i.kind == "underperformer" && on_post
+            }
             Plant::Conversion(_) => i.kind == "follower_conversion" && on_post,
             Plant::ClickThrough(_) => i.kind == "click_through" && on_post,
             Plant::ViewDuration(_) => i.kind == "view_duration" && on_post,
@@ -125,7 +128,10 @@ fn label(p: Plant) -> String {
         Plant::Engagement(f) if f >= 1.0 => {
             format!("outlier_post: one post's engagement rate ×{f}")
         }
-        Plant::Engagement(f) => format!("underperformer: one post's engagement rate ×{f:.2}"),
+        Plant::Engagement(f) => format!("underperformer: one post's engagement rate ×{f}"),
+        Plant::WidelySeenFlop(f) => {
+            format!("underperformer: one post with 4× the reach, engagement rate ×{f}")
+        }
         Plant::Conversion(f) => format!("follower_conversion: one post's follows ×{f}"),
         Plant::ClickThrough(f) => format!("click_through: one video's CTR ×{f}"),
         Plant::ViewDuration(f) => format!("view_duration: one video's seconds per view ×{f}"),
@@ -140,14 +146,17 @@ fn label(p: Plant) -> String {
 
 fn plants() {
     let runs = seeds(50);
-    let plants: Vec<(Plant, Platform)> = vec![
+    let filter = std::env::var("PLANTS").ok();
+    let mut plants: Vec<(Plant, Platform)> = vec![
         (Plant::Engagement(4.0), Platform::X),
         (Plant::Engagement(8.0), Platform::X),
         (Plant::Engagement(16.0), Platform::X),
         (Plant::Engagement(32.0), Platform::X),
-        (Plant::Engagement(1.0 / 8.0), Platform::X),
-        (Plant::Engagement(1.0 / 32.0), Platform::X),
-        (Plant::Engagement(1.0 / 1000.0), Platform::X),
+        (Plant::Engagement(0.125), Platform::X),
+        (Plant::Engagement(0.03125), Platform::X),
+        (Plant::Engagement(0.001), Platform::X),
+        (Plant::WidelySeenFlop(0.125), Platform::X),
+        (Plant::WidelySeenFlop(0.001), Platform::X),
         (Plant::Conversion(8.0), Platform::X),
         (Plant::Conversion(32.0), Platform::X),
         (Plant::ClickThrough(3.0), Platform::Youtube),
@@ -170,6 +179,10 @@ fn plants() {
         (Plant::Followers(1.5), Platform::X),
         (Plant::Followers(2.0), Platform::X),
     ];
+    // `PLANTS=underperformer` keeps the rows whose label contains it.
+    if let Some(f) = &filter {
+        plants.retain(|(p, _)| label(*p).contains(f.as_str()));
+    }
     println!("## Planted workspaces: power ({runs} workspaces per cell; the plant on the first platform)\n");
     for spread in [Spread::MILD, Spread::WIDE] {
         println!("### {}\n", spread_name(spread));
@@ -207,9 +220,11 @@ fn plants() {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; nothing else is read from the arguments.
+    // `cargo bench` passes `--bench`; nothing else is read from the arguments. `ONLY=plants` skips the nulls.
     let started = std::time::Instant::now();
-    nulls();
+    if std::env::var("ONLY").as_deref() != Ok("plants") {
+        nulls();
+    }
     plants();
     println!(
         "(generated and derived in {:.1} s)",

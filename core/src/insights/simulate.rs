@@ -47,6 +47,8 @@ impl Spread {
 pub enum Plant {
     /// One new post's engagement rate × factor (below one: an underperformer).
     Engagement(f64),
+    /// One new post with four times the typical reach: its engagement rate × factor (a flop the audience shows).
+    WidelySeenFlop(f64),
     /// One new post's follows × factor.
     Conversion(f64),
     /// One new YouTube video's click-through × factor.
@@ -208,6 +210,7 @@ pub fn generate(s: &Scenario) -> Generated {
             }),
             Some(
                 Plant::Engagement(_)
+                | Plant::WidelySeenFlop(_)
                 | Plant::Conversion(_)
                 | Plant::ClickThrough(_)
                 | Plant::ViewDuration(_)
@@ -232,6 +235,10 @@ pub fn generate(s: &Scenario) -> Generated {
             let mut tail = lognormal(&mut rng, 0.1, 0.8);
             match planted {
                 Some(Plant::Engagement(f)) if is_target => rate *= f,
+                Some(Plant::WidelySeenFlop(f)) if is_target => {
+                    rate *= f;
+                    reach *= 4.0;
+                }
                 Some(Plant::Conversion(f)) if is_target => conv *= f,
                 Some(Plant::ClickThrough(f)) if is_target => ctr *= f,
                 Some(Plant::ViewDuration(f)) if is_target => seconds *= f,
