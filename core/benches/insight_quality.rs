@@ -114,6 +114,11 @@ fn found(
                     && id.contains(&format!("-{p}-"))
                     && i.title.as_deref().is_some_and(|t| t.contains("Tuesday"))
             }
+            Plant::Evening(_) => {
+                i.kind == "best_time"
+                    && id.contains(&format!("-{p}-"))
+                    && i.title.as_deref().is_some_and(|t| t.contains("evening"))
+            }
             Plant::Question(_) => {
                 i.kind == "title_feature" && id.contains(&format!("{p}-question"))
             }
@@ -138,6 +143,7 @@ fn label(p: Plant) -> String {
         Plant::Early(f) => format!("early_performance: one post's reach ×{f}"),
         Plant::Evergreen(f) => format!("evergreen: one post's long-tail growth ×{f}"),
         Plant::Weekday(f) => format!("best_weekday: Tuesday posts' engagement ×{f}"),
+        Plant::Evening(f) => format!("best_time: evening posts' engagement ×{f}"),
         Plant::Question(f) => format!("title_feature: question titles' engagement ×{f}"),
         Plant::Trend(f) => format!("trend: this month's posts' engagement ×{f}"),
         Plant::Followers(f) => format!("follower_growth: daily follows this month ×{f}"),
@@ -171,6 +177,8 @@ fn plants() {
         (Plant::Evergreen(300.0), Platform::X),
         (Plant::Weekday(2.0), Platform::X),
         (Plant::Weekday(3.0), Platform::X),
+        (Plant::Evening(2.0), Platform::X),
+        (Plant::Evening(3.0), Platform::X),
         (Plant::Question(2.0), Platform::X),
         (Plant::Question(3.0), Platform::X),
         (Plant::Trend(1.5), Platform::X),

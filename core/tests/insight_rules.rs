@@ -146,6 +146,24 @@ fn best_weekday_finds_planted_tuesdays() {
 }
 
 #[test]
+fn best_time_finds_planted_evenings_in_the_profiles_zone() {
+    check("best_time", Plant::Evening(3.0), Platform::X, false, 5);
+    // The hour is the creator's: the same posts, read in a zone eight hours ahead, have other evenings.
+    let mut g = generate(&scenario(1, 20, Some(Plant::Evening(3.0)), Platform::X));
+    let evenings = |d: &Derived| {
+        d.insights.iter().any(|i| {
+            i.kind == "best_time" && i.title.as_deref().is_some_and(|t| t.contains("evening"))
+        })
+    };
+    assert!(evenings(&derive(&g.data)));
+    g.data.timezone = Some("Asia/Shanghai".into());
+    assert!(
+        !evenings(&derive(&g.data)),
+        "in Shanghai those posts went out after midnight"
+    );
+}
+
+#[test]
 fn title_feature_finds_questions_that_engage() {
     check("title_feature", Plant::Question(3.0), Platform::X, false, 5);
 }

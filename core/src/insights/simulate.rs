@@ -61,6 +61,8 @@ pub enum Plant {
     Evergreen(f64),
     /// Every Tuesday post's engagement rate × factor.
     Weekday(f64),
+    /// Every evening post's (18:00 or later, local) engagement rate × factor.
+    Evening(f64),
     /// Every titled question's engagement rate × factor.
     Question(f64),
     /// Every new post's engagement rate in the month × factor.
@@ -247,6 +249,7 @@ pub fn generate(s: &Scenario) -> Generated {
                 Some(Plant::Weekday(f)) if published.weekday() == time::Weekday::Tuesday => {
                     rate *= f
                 }
+                Some(Plant::Evening(f)) if hour >= 18 => rate *= f,
                 Some(Plant::Question(f)) if t.ends_with('?') => rate *= f,
                 Some(Plant::Trend(f)) if new => rate *= f,
                 _ => {}

@@ -46,91 +46,154 @@ fn rated<'a>(ctx: &'a Context, platform: Platform) -> Vec<(&'a Observation, f64)
         .collect()
 }
 
-/// `best_weekday`: the weekday whose posts stand furthest above the others (pooled t on log engagement rate),
-/// its one-sided p multiplied by the number of weekdays it was picked from (so choosing the best is part of the
-/// test).
-pub fn best_weekday(ctx: &Context) -> Vec<Claim> {
+/// A way of grouping a platform's posts by when they went out.
+struct Timing {
+    /// Insight kind.
+    kind: &'static str,
+    /// Evidence name of the group's post count.
+    metric: &'static str,
+    /// Number of groups.
+    groups: usize,
+    /// The post's group, if its publish time is known well enough.
+    group: fn(&Observation) -> Option<usize>,
+    /// "on Tuesdays", "in the evening (18:00–24:00)".
+    phrase: fn(usize) -> String,
+    /// Least groups with enough posts to compare.
+    min_groups: usize,
+}
+
+/// Parts of the day, by local hour: [start, end).
+const DAY_PARTS: [(u8, u8, &str); 5] = [
+    (0, 5, "at night (00:00–05:00)"),
+    (5, 11, "in the morning (05:00–11:00)"),
+    (11, 14, "at midday (11:00–14:00)"),
+    (14, 18, "in the afternoon (14:00–18:00)"),
+    (18, 24, "in the evening (18:00–24:00)"),
+];
+
+const TIMINGS: [Timing; 2] = [
+    Timing {
+        kind: "best_weekday",
+        metric: "weekdayPosts",
+        groups: 7,
+        group: |o| {
+            o.published
+                .as_ref()
+                .map(|p| weekday(p).number_days_from_monday() as usize)
+        },
+        phrase: |g| format!("on {}", words::weekday(Weekday::Monday.nth_next(g as u8))),
+        min_groups: 3,
+    },
+    Timing {
+        kind: "best_time",
+        metric: "timeOfDayPosts",
+        groups: DAY_PARTS.len(),
+        group: |o| {
+            let hour = o.published.as_ref()?.hour?;
+            DAY_PARTS
+                .iter()
+                .position(|(from, to, _)| hour >= *from && hour < *to)
+        },
+        phrase: |g| DAY_PARTS[g].2.to_owned(),
+        min_groups: 2,
+    },
+];
+
+/// `best_weekday` and `best_time`: the weekday (or part of the day, by the local hour in the profile's time zone)
+/// whose posts stand furthest above the others (pooled t on log engagement rate), its one-sided p multiplied by
+/// the number of groups it was picked from (so choosing the best is part of the test).
+pub fn best_timing(ctx: &Context) -> Vec<Claim> {
     let mut out = Vec::new();
     for platform in ctx.window.platforms() {
-        let posts: Vec<(Weekday, f64)> = rated(ctx, platform)
-            .into_iter()
-            .filter_map(|(o, v)| o.published.as_ref().map(|p| (weekday(p), v)))
-            .collect();
-        if posts.len() < MIN_GROUP_POSTS || !active(ctx, platform) {
+        if !active(ctx, platform) {
             continue;
         }
-        let labels: Vec<usize> = posts
-            .iter()
-            .map(|(w, _)| w.number_days_from_monday() as usize)
-            .collect();
-        let eligible: Vec<usize> = (0..7)
-            .filter(|d| labels.iter().filter(|l| *l == d).count() >= MIN_PER_WEEKDAY)
-            .collect();
-        if eligible.len() < 3 {
-            continue;
-        }
-        let split = |d: usize| -> (Vec<f64>, Vec<f64>) {
-            let (mut on, mut rest) = (Vec::new(), Vec::new());
-            for ((_, v), l) in posts.iter().zip(&labels) {
-                if *l == d {
-                    on.push(*v)
-                } else {
-                    rest.push(*v)
-                }
+        let rated = rated(ctx, platform);
+        for timing in &TIMINGS {
+            let posts: Vec<(usize, f64)> = rated
+                .iter()
+                .filter_map(|(o, v)| (timing.group)(o).map(|g| (g, *v)))
+                .collect();
+            if posts.len() < MIN_GROUP_POSTS {
+                continue;
             }
-            (on, rest)
-        };
-        // The best weekday by t, then Bonferroni over the weekdays it was picked from.
-        let Some((best, effect, t, df)) = eligible
-            .iter()
-            .filter_map(|d| {
-                let (on, rest) = split(*d);
-                pooled_t(&on, &rest).map(|(e, t, df)| (*d, e, t, df))
-            })
-            .max_by(|a, b| a.2.total_cmp(&b.2))
-        else {
-            continue;
-        };
-        let p = (t_upper(t, df) * eligible.len() as f64).min(1.0);
-        let (on, rest) = split(best);
-        let day = Weekday::Monday.nth_next(best as u8);
-        let finding = (effect >= LN_1_25).then(|| {
-            let p_name = words::platform(platform);
-            let insight = ctx.data.insight(
-                "best_weekday",
-                platform.as_str(),
-                Severity::Info,
-                format!("{p_name} posts on {} engage {} your other days", words::weekday(day), words::ratio(effect.exp())),
-                format!(
-                    "Over the last 90 days your {} {p_name} posts on {} had {} the engagement rate of the {} on \
-                     other days. Picking the best of your posting days by luck alone would give a gap this large {}.",
-                    on.len(),
-                    words::weekday(day),
-                    words::ratio(effect.exp()),
-                    rest.len(),
-                    words::chance(p),
-                ),
-                {
-                    let mut e = vec![point(None, Some(platform), "weekdayPosts", on.len() as f64, Some(day.to_string()))];
-                    e.extend(test_evidence(platform, posts.len(), effect.exp(), p));
-                    e
-                },
-            );
-            let task = ctx.data.task(
-                &insight,
-                "schedule",
-                platform.as_str(),
-                format!("Schedule more {p_name} posts on {}", words::weekday(day)),
-                3.0,
-            );
-            Finding { insight, tasks: vec![task] }
-        });
-        out.push(Claim {
-            finding,
-            p: Some(p),
-        });
+            out.extend(best_group(ctx, platform, timing, &posts));
+        }
     }
     out
+}
+
+fn best_group(
+    ctx: &Context,
+    platform: Platform,
+    timing: &Timing,
+    posts: &[(usize, f64)],
+) -> Option<Claim> {
+    let eligible: Vec<usize> = (0..timing.groups)
+        .filter(|g| posts.iter().filter(|(l, _)| l == g).count() >= MIN_PER_WEEKDAY)
+        .collect();
+    if eligible.len() < timing.min_groups {
+        return None;
+    }
+    let split = |g: usize| -> (Vec<f64>, Vec<f64>) {
+        let (mut on, mut rest) = (Vec::new(), Vec::new());
+        for (l, v) in posts {
+            if *l == g {
+                on.push(*v)
+            } else {
+                rest.push(*v)
+            }
+        }
+        (on, rest)
+    };
+    // The best group by t, then Bonferroni over the groups it was picked from.
+    let (best, effect, t, df) = eligible
+        .iter()
+        .filter_map(|g| {
+            let (on, rest) = split(*g);
+            pooled_t(&on, &rest).map(|(e, t, df)| (*g, e, t, df))
+        })
+        .max_by(|a, b| a.2.total_cmp(&b.2))?;
+    let p = (t_upper(t, df) * eligible.len() as f64).min(1.0);
+    let (on, rest) = split(best);
+    let when = (timing.phrase)(best);
+    let finding = (effect >= LN_1_25).then(|| {
+        let p_name = words::platform(platform);
+        let insight = ctx.data.insight(
+            timing.kind,
+            platform.as_str(),
+            Severity::Info,
+            format!("{p_name} posts {when} engage {} your others", words::ratio(effect.exp())),
+            format!(
+                "Over the last 90 days your {} {p_name} posts {when} had {} the engagement rate of the other {}. \
+                 Picking the best of your posting times by luck alone would give a gap this large {}.",
+                on.len(),
+                words::ratio(effect.exp()),
+                rest.len(),
+                words::chance(p),
+            ),
+            {
+                let mut e = vec![point(None, Some(platform), timing.metric, on.len() as f64, Some(when.clone()))];
+                e.extend(test_evidence(platform, posts.len(), effect.exp(), p));
+                e
+            },
+        );
+        let task = ctx.data.task(
+            &insight,
+            "schedule",
+            platform.as_str(),
+            format!("Schedule more {p_name} posts {when}"),
+            3.0,
+        );
+        Finding {
+            insight,
+            tasks: vec![task],
+        }
+    });
+    Some(Claim {
+        finding,
+        p: Some(p),
+    })
 }
 
 /// A title feature and how it reads.

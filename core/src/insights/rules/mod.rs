@@ -12,6 +12,7 @@
 //! | `early_performance` | at 7 days old, this post reached far more / less than your posts at that age (its rank) | log audience at age 7 days, from the post's daily series or a snapshot taken at 7–10 days | ≥ 10 others measured at that age | as above | promote it while it is fresh (high) |
 //! | `evergreen` / `fast_decay` | this post kept growing after its first week / stopped at once | log((audience at 30 days − at 7 days) / at 7 days) | both ages measured; ≥ 8 others | as above | re-share it (evergreen) |
 //! | `best_weekday` | posts on one weekday do better | mean log engagement rate of the weekday against the rest | ≥ 20 rated posts, ≥ 3 weekdays with ≥ 3 posts, ≥ 3 new this month | one-sided pooled t of the best weekday, × the weekdays it was picked from (Bonferroni); effect ≥ 1.25× | schedule more posts on that day |
+//! | `best_time` | posts in one part of the day (local hour: night, morning, midday, afternoon, evening) do better | the same, over the parts of the day | as above, ≥ 2 parts with ≥ 3 posts; the export gives a time | the same, × the parts | schedule more posts then |
 //! | `title_feature` | titles with a question / a number / many words go with better (worse) results | mean log engagement rate with the feature against without | ≥ 20 titled posts, ≥ 5 on each side, ≥ 3 new this month | two-sided Welch t; effect ≥ 1.25× | write more (fewer) such titles |
 //! | `trend` | this month's posts engage / reach more or less than the two months before | mean log engagement rate, and log audience at 7 days (or when ≥ 14 days old), new posts against earlier ones | ≥ 5 this month, ≥ 10 before | two-sided Welch t; effect ≥ 1.25× | review what changed (down) |
 //! | `follower_growth` | the account gains followers faster / slower than before | mean daily net followers from the account's own daily series | ≥ 14 days this month, ≥ 28 before | Welch t test on days; ≥ 0.5 a day apart | review what changed (slower) |
@@ -91,7 +92,7 @@ impl<'a> Context<'a> {
 pub fn all(ctx: &Context) -> Vec<Claim> {
     let mut out = Vec::new();
     out.extend(posts::claims(ctx));
-    out.extend(groups::best_weekday(ctx));
+    out.extend(groups::best_timing(ctx));
     out.extend(groups::title_features(ctx));
     out.extend(groups::trend(ctx));
     out.extend(account::follower_growth(ctx));
