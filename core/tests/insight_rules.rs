@@ -423,3 +423,37 @@ fn a_clear_winner_of_a_steady_account_is_claimed_at_its_own_rate() {
     );
     assert_eq!(derived.insights.len(), 1, "{:?}", derived.insights);
 }
+
+#[test]
+fn a_plan_for_a_month_without_exports_yet_says_nothing_and_does_not_fail() {
+    // June's plan has a cadence, but the latest X export is from May: no gap can be seen yet.
+    let mut g = generate(&scenario(4, 8, None, Platform::X));
+    g.data.metrics.retain(|m| m.date.as_str() < "2026-06-01");
+    let month = Month::parse(simulate::MONTH).unwrap();
+    g.data.plan = Some(simulate::plan(&g.data.workspace, &month, Platform::X, 8.0));
+    assert!(!derive(&g.data)
+        .insights
+        .iter()
+        .any(|i| i.kind == "posting_gap"));
+}
+
+#[test]
+fn a_planned_post_measured_only_in_a_later_month_is_not_missing() {
+    let mut g = generate(&scenario(6, 5, None, Platform::X));
+    let ws = g.data.workspace.clone();
+    g.data.posts.push(simulate::planned_post(
+        &ws,
+        "month-end",
+        time::macros::date!(2026 - 06 - 30),
+        Some("Month end"),
+    ));
+    assert!(derive(&g.data)
+        .insights
+        .iter()
+        .any(|i| i.kind == "missing_metrics"));
+    g.data.measured_elsewhere.insert("month-end".into());
+    assert!(!derive(&g.data)
+        .insights
+        .iter()
+        .any(|i| i.kind == "missing_metrics"));
+}

@@ -111,7 +111,9 @@ impl LocalPipeline {
         self.sqs
             .send_message()
             .queue_url(&self.insights.settings.insights_queue_url)
-            .message_body(creatoros_insights_worker::handler::scheduled_body(None))
+            .message_body(creatoros_insights_worker::handler::scheduled_body(Some(
+                &today,
+            )))
             .send()
             .await
             .map_err(|e| RunnerError {

@@ -148,6 +148,26 @@ async fn read(ctx: &Insights, workspace: &WorkspaceId, month: &Month) -> Result<
             .filter_map(|p| p.parse().ok())
             .collect();
     }
+    // A planned post of this month may be measured only in a later month (published at the month's end, first
+    // exported after it): one small query per such post, usually none.
+    let unmeasured: Vec<String> = data
+        .unmeasured_posts()
+        .iter()
+        .map(|p| p.post_id.to_string())
+        .collect();
+    for post in unmeasured {
+        let condition = repo.codec().query(
+            &METRIC,
+            IndexName::Primary,
+            &[
+                ("workspaceId", workspace.as_str()),
+                ("postId", post.as_str()),
+            ],
+        );
+        if !all::<Metric>(repo, condition).await?.is_empty() {
+            data.measured_elsewhere.insert(post);
+        }
+    }
     Ok(Stored {
         data,
         insights,

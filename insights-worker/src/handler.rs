@@ -35,7 +35,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scheduled {
-    /// The day whose scheduled months to re-derive (`YYYY-MM-DD`); today (UTC) when absent.
+    /// The day whose scheduled months to re-derive (`YYYY-MM-DD`, or a timestamp whose UTC day it is); today (UTC)
+    /// when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<String>,
 }
@@ -133,13 +134,19 @@ fn months_of(record: &EventRecord) -> Result<Vec<(WorkspaceId, Month)>, String> 
         .collect()
 }
 
+/// The day a `scheduled` command names: a day, or the schedule's own time (`<aws.scheduler.scheduled-time>`, RFC
+/// 3339), so a command delivered late still reads the day it was scheduled for; `today` when it names none.
+pub fn schedule_day(day: Option<&str>, today: Day) -> Result<Day, String> {
+    match day {
+        Some(d) => Day::parse(d.get(..10).unwrap_or(d)).map_err(|e| e.to_string()),
+        None => Ok(today),
+    }
+}
+
 /// The months scheduled for `day` (today when absent), each sent to the insights queue as a `rederive`: one
 /// partition read, never a scan. A month whose result can still change with the date schedules itself again.
 pub async fn run_schedule(ctx: &Insights, day: Option<&str>) -> Result<usize, String> {
-    let day = match day {
-        Some(d) => Day::parse(d).map_err(|e| e.to_string())?,
-        None => ctx.today(),
-    };
+    let day = schedule_day(day, ctx.today())?;
     let condition = ctx
         .repo
         .codec()
@@ -193,7 +200,14 @@ pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventRespons
             Ok(touched) if !touched.is_empty() => {
                 let today = ctx.today();
                 for (workspace, month) in touched {
-                    // Later months read this one in their window: they are derived again too.
+                    // Later months read this one in their window, and the month before looks here for its posts'
+                    // first metrics (`missing_metrics`): they are derived again too.
+                    if let Some(before) = month.previous() {
+                        months
+                            .entry((workspace.clone(), before))
+                            .or_default()
+                            .push(sequence.clone());
+                    }
                     for later in MonthData::months_reading(&month, &today) {
                         months
                             .entry((workspace.clone(), later))
@@ -304,6 +318,20 @@ mod tests {
             })
             .collect();
         serde_json::from_value(serde_json::json!({"Records": records})).unwrap()
+    }
+
+    #[test]
+    fn a_scheduled_command_names_the_day_it_was_scheduled_for() {
+        let today = Day::parse("2026-12-03").unwrap();
+        let day = |d| schedule_day(d, today.clone()).map(|d| d.to_string());
+        assert_eq!(day(Some("2026-12-02T00:15:00Z")).unwrap(), "2026-12-02");
+        assert_eq!(day(Some("2026-12-02")).unwrap(), "2026-12-02");
+        assert_eq!(day(None).unwrap(), "2026-12-03");
+        assert!(day(Some("tomorrow")).is_err());
+        let body = scheduled_body(Some("2026-12-02"));
+        assert!(
+            matches!(serde_json::from_str(&body).unwrap(), Command::Scheduled(s) if s.day.as_deref() == Some("2026-12-02"))
+        );
     }
 
     #[test]

@@ -17,12 +17,13 @@ pub mod simulate;
 pub mod stats;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use crate::entities::{
-    Daily, Evidence, Insight, Metric, Plan, Platform, Post, Severity, Task, TaskStatus, Variant,
+    Daily, Evidence, Insight, Metric, Plan, Platform, Post, PostStatus, Severity, Task, TaskStatus,
+    Variant,
 };
 use crate::ids::{Day, Month, WorkspaceId};
 
@@ -56,6 +57,9 @@ pub struct MonthData {
     pub variants: Vec<Variant>,
     /// The month's plan.
     pub plan: Option<Plan>,
+    /// Planned posts of the month measured only outside the window (a post published at the month's end whose
+    /// first snapshot is dated in a later month): not missing.
+    pub measured_elsewhere: BTreeSet<String>,
 }
 
 impl MonthData {
@@ -72,7 +76,25 @@ impl MonthData {
             posts: Vec::new(),
             variants: Vec::new(),
             plan: None,
+            measured_elsewhere: BTreeSet::new(),
         }
+    }
+
+    /// The month's published, planned posts at least three days old with no snapshot in the window: what
+    /// `missing_metrics` would name, unless a later month measured them (the worker looks those up).
+    pub fn unmeasured_posts(&self) -> Vec<&Post> {
+        let measured: BTreeSet<&str> = self.metrics.iter().map(|m| m.post_id.as_str()).collect();
+        let cutoff = self.today.to_date() - time::Duration::days(3);
+        self.posts
+            .iter()
+            .filter(|p| p.month == self.month && p.status == PostStatus::Published)
+            .filter(|p| {
+                p.publish_date
+                    .as_ref()
+                    .is_some_and(|d| d.to_date() <= cutoff)
+            })
+            .filter(|p| !measured.contains(p.post_id.as_str()))
+            .collect()
     }
 
     /// The months a derivation of `month` reads, oldest first.
@@ -80,7 +102,7 @@ impl MonthData {
         (0..view::WINDOW_MONTHS)
             .rev()
             .map(|n| month.months_before(n))
-            .collect::<std::collections::BTreeSet<_>>()
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .collect()
     }

@@ -75,10 +75,14 @@ pub struct Prediction {
 pub fn loo_prediction(candidate: (f64, f64), reference: &[(f64, f64)]) -> Option<Prediction> {
     let values: Vec<f64> = reference.iter().map(|r| r.0).collect();
     let (mean, var) = mean_var(&values)?;
+    // A reference without spread (values exported rounded to one figure) cannot say how unusual anything is.
+    if var < 1e-6 {
+        return None;
+    }
     let n = reference.len();
     let typical_noise = reference.iter().map(|r| r.1).sum::<f64>() / n as f64;
     let extra = (candidate.1 - typical_noise).max(0.0);
-    let spread = var.max(1e-9);
+    let spread = var;
     let scale = (spread * (1.0 + 1.0 / n as f64) + extra).sqrt();
     let log_effect = candidate.0 - mean;
     Some(Prediction {

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use time::Date;
 
-use super::words::{self, point, test_evidence};
+use super::words::{self, point};
 use super::Context;
-use crate::entities::{Daily, Platform, PostStatus, Severity};
+use crate::entities::{Daily, Platform, Severity};
 use crate::insights::stats::welch;
 use crate::insights::{Claim, Finding};
 
@@ -118,7 +118,15 @@ fn follower_finding(
                 point(None, Some(platform), "followersPerDay", now.0, Some("this month".into())),
                 point(None, Some(platform), "followersPerDayBefore", before.0, None),
             ];
-            e.extend(test_evidence(platform, now.1 + before.1, now.0 - before.0, p));
+            e.push(point(None, Some(platform), "sampleSize", (now.1 + before.1) as f64, Some("days".into())));
+            e.push(point(None, Some(platform), "differencePerDay", now.0 - before.0, None));
+            e.push(point(
+                None,
+                Some(platform),
+                "pValue",
+                p,
+                Some(format!("chance of this by luck: {}", words::chance(p))),
+            ));
             e
         },
     );
@@ -166,6 +174,11 @@ pub fn posting_gap(ctx: &Context) -> Vec<Claim> {
             continue;
         };
         let seen_until = seen_until.min(ctx.window.end);
+        // Nothing of this platform exported in the month yet: no gap can be seen (and the range below would be
+        // empty the wrong way round).
+        if seen_until < month_start {
+            continue;
+        }
         // From the last post before the month (or the month's start) through each post to the last export.
         let mut marks: Vec<Date> = days
             .range(..month_start)
@@ -224,21 +237,13 @@ pub fn posting_gap(ctx: &Context) -> Vec<Claim> {
 }
 
 /// `missing_metrics` (a fact): the app's posts published in the month at least three days ago with no metric
-/// in the window.
+/// at all (in the window, or in a later month as the worker looked up).
 pub fn missing_metrics(ctx: &Context) -> Vec<Claim> {
     let data = ctx.data;
-    let measured: BTreeSet<&str> = data.metrics.iter().map(|m| m.post_id.as_str()).collect();
-    let cutoff = data.today.to_date() - time::Duration::days(3);
     let mut missing: Vec<(&str, String)> = data
-        .posts
-        .iter()
-        .filter(|p| p.month == data.month && p.status == PostStatus::Published)
-        .filter(|p| {
-            p.publish_date
-                .as_ref()
-                .is_some_and(|d| d.to_date() <= cutoff)
-        })
-        .filter(|p| !measured.contains(p.post_id.as_str()))
+        .unmeasured_posts()
+        .into_iter()
+        .filter(|p| !data.measured_elsewhere.contains(p.post_id.as_str()))
         .map(|p| {
             let name = match p.title.as_deref().filter(|t| !t.trim().is_empty()) {
                 Some(t) => format!("\"{t}\""),

@@ -298,16 +298,14 @@ pub fn title_features(ctx: &Context) -> Vec<Claim> {
     out
 }
 
-/// The audience a post had when its age makes posts comparable: at 7 days, or to date once 14 days old.
+/// The audience a post had at 7 days old: the only reach that compares posts of different ages (a lifetime
+/// audience to date would set this month's young posts against older ones).
 fn comparable_reach(o: &Observation) -> Option<f64> {
-    o.audience_at_age(7)
-        .or_else(|| o.age_on(o.latest).filter(|a| *a >= 14).and(o.audience))
-        .filter(|a| *a > 0.0)
-        .map(f64::ln)
+    o.audience_at_age(7).filter(|a| *a > 0.0).map(f64::ln)
 }
 
-/// `trend`: this month's new posts against the window's earlier posts, on engagement rate and on reach at a
-/// comparable age (two-sided Welch t tests). A month in progress is judged on the posts it has so far.
+/// `trend`: this month's posts (published in it; of unknown publish day, first measured in it) against the
+/// window's earlier ones, on engagement rate and on reach at 7 days old (two-sided Welch t tests). A month in progress is judged on the posts it has so far.
 pub fn trend(ctx: &Context) -> Vec<Claim> {
     let mut out = Vec::new();
     let month_start = ctx.window.month_start();
@@ -325,10 +323,13 @@ pub fn trend(ctx: &Context) -> Vec<Claim> {
                 .filter(|o| ctx.window.in_reference(o))
             {
                 let Some(v) = value(o) else { continue };
-                if ctx.window.is_new(o) {
-                    now.push(v);
-                } else if o.published.as_ref().is_some_and(|p| p.day < month_start) {
-                    before.push(v);
+                // Published this month against published before it (a post first measured this month but
+                // published earlier belongs with the earlier ones).
+                match &o.published {
+                    Some(p) if p.day >= month_start => now.push(v),
+                    Some(_) => before.push(v),
+                    None if ctx.window.is_new(o) => now.push(v),
+                    None => {}
                 }
             }
             if now.len() < MIN_TREND_NOW || before.len() < MIN_TREND_BEFORE {

@@ -71,7 +71,13 @@ pub fn point(
         post_id: post.map(str::to_owned),
         platform: platform.map(|p| p.as_str().to_owned()),
         metric: Some(metric.to_owned()),
-        value: Some((value * 1e6).round() / 1e6),
+        // Six decimals for values; p-values keep their magnitude down to 1e-12 (not 0, and within what a DynamoDB
+        // number can hold: nothing below 1e-130).
+        value: Some(if metric == "pValue" {
+            value.max(1e-12)
+        } else {
+            (value * 1e6).round() / 1e6
+        }),
         note,
     }
 }
