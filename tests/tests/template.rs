@@ -673,11 +673,14 @@ fn the_daily_schedule_sends_the_scheduled_command_to_the_insights_queue() {
         get_att(&p["Target"]["DeadLetterConfig"]["Arn"]),
         ("InsightsDeadLetterQueue".to_owned(), "Arn".to_owned())
     );
-    // The input is exactly the command the worker reads (and the local runner sends).
+    // The input is the command the worker reads (and the local runner sends), naming the day by the schedule's own
+    // time (a context attribute EventBridge Scheduler fills in).
     let input: serde_json::Value =
         serde_json::from_str(p["Target"]["Input"].as_str().unwrap()).unwrap();
-    let ours: serde_json::Value =
-        serde_json::from_str(&creatoros_insights_worker::handler::scheduled_body(None)).unwrap();
+    let ours: serde_json::Value = serde_json::from_str(
+        &creatoros_insights_worker::handler::scheduled_body(Some("<aws.scheduler.scheduled-time>")),
+    )
+    .unwrap();
     assert_eq!(input, ours);
 }
 
