@@ -98,7 +98,7 @@ async fn main() {
     let repo = TableRepo::new(stack.dynamodb(), &table, KeyCodec::default()).with_concurrency(16);
     println!("{n} metric items into one workspace partition, chunks of 1,000, DynamoDB Local\n");
 
-    // For reference: the same floor on a table without GSIs and stream (the DESIGN.md measurement's shape).
+    // For reference: the same floor on a table without GSIs and stream (the shape of the earlier bare-table measurement, BENCHMARKS.md).
     let bare = creatoros_tests::unique("bench-bare");
     let mut spec = creatoros_infra::resources::Resources::named(&bare).table;
     spec.indexes.clear();
