@@ -8,10 +8,9 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use creatoros_core::contract::schema::ENTITY_MARKER;
 use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_insights_worker::handler::rederive_body;
+use creatoros_insights_worker::handler::queue_rederives;
 
 use crate::runner::RunnerError;
 
@@ -83,57 +82,19 @@ pub async fn workspaces(
     Ok(found.into_iter().collect())
 }
 
-/// Queues a `rederive` of each (workspace, month), ten to a batch; every entry SQS refuses is sent again once,
-/// and any still refused fails the backfill with how many were queued.
+/// Queues a `rederive` of each (workspace, month) on the insights queue (see
+/// [`creatoros_insights_worker::handler::queue_rederives`]).
 pub async fn queue(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     months: &[(WorkspaceId, Month)],
 ) -> Result<usize, RunnerError> {
-    let err = |e: String| RunnerError {
-        queue: queue_url.to_owned(),
-        message: e,
-    };
-    let mut queued = 0;
-    for chunk in months.chunks(10) {
-        let mut pending: Vec<(usize, String)> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, (w, m))| (i, rederive_body(w, m)))
-            .collect();
-        for attempt in 0..2 {
-            let entries = pending
-                .iter()
-                .map(|(i, body)| {
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .build()
-                        .map_err(|e| err(e.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let sent = sqs
-                .send_message_batch()
-                .queue_url(queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| err(e.into_service_error().to_string()))?;
-            queued += sent.successful.len();
-            let failed: BTreeSet<&str> = sent.failed.iter().map(|f| f.id.as_str()).collect();
-            pending.retain(|(i, _)| failed.contains(i.to_string().as_str()));
-            if pending.is_empty() {
-                break;
-            }
-            if attempt == 1 {
-                return Err(err(format!(
-                    "{} rederives refused by SQS after {queued} queued",
-                    pending.len()
-                )));
-            }
-        }
-    }
-    Ok(queued)
+    queue_rederives(sqs, queue_url, months)
+        .await
+        .map_err(|message| RunnerError {
+            queue: queue_url.to_owned(),
+            message,
+        })
 }
 
 #[cfg(test)]

@@ -134,6 +134,56 @@ fn months_of(record: &EventRecord) -> Result<Vec<(WorkspaceId, Month)>, String> 
         .collect()
 }
 
+/// Queues a `rederive` of each (workspace, month) on `queue_url`, ten to a batch; every entry SQS refuses is
+/// sent again once, and any still refused is an error saying how many were queued.
+pub async fn queue_rederives(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    months: &[(WorkspaceId, Month)],
+) -> Result<usize, String> {
+    let mut queued = 0;
+    for chunk in months.chunks(10) {
+        let mut pending: Vec<(usize, String)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, (w, m))| (i, rederive_body(w, m)))
+            .collect();
+        for attempt in 0..2 {
+            let entries = pending
+                .iter()
+                .map(|(i, body)| {
+                    aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(body)
+                        .build()
+                        .map_err(|e| e.to_string())
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let sent = sqs
+                .send_message_batch()
+                .queue_url(queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| e.into_service_error().to_string())?;
+            queued += sent.successful.len();
+            let failed: std::collections::BTreeSet<&str> =
+                sent.failed.iter().map(|f| f.id.as_str()).collect();
+            pending.retain(|(i, _)| failed.contains(i.to_string().as_str()));
+            if pending.is_empty() {
+                break;
+            }
+            if attempt == 1 {
+                return Err(format!(
+                    "{} rederives refused by SQS after {queued} queued",
+                    pending.len()
+                ));
+            }
+        }
+    }
+    Ok(queued)
+}
+
 /// The day a `scheduled` command names: a day, or the schedule's own time (`<aws.scheduler.scheduled-time>`, RFC
 /// 3339), so a command delivered late still reads the day it was scheduled for; `today` when it names none.
 pub fn schedule_day(day: Option<&str>, today: Day) -> Result<Day, String> {
@@ -157,32 +207,11 @@ pub async fn run_schedule(ctx: &Insights, day: Option<&str>) -> Result<usize, St
         .query(&condition)
         .await
         .map_err(|e| e.to_string())?;
-    for chunk in due.chunks(10) {
-        let mut batch = ctx
-            .sqs
-            .send_message_batch()
-            .queue_url(&ctx.settings.insights_queue_url);
-        for (i, s) in chunk.iter().enumerate() {
-            let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .message_body(rederive_body(&s.workspace_id, &s.month))
-                .build()
-                .map_err(|e| e.to_string())?;
-            batch = batch.entries(entry);
-        }
-        let sent = batch
-            .send()
-            .await
-            .map_err(|e| e.into_service_error().to_string())?;
-        if !sent.failed.is_empty() {
-            return Err(format!(
-                "{} scheduled rederives were not queued",
-                sent.failed.len()
-            ));
-        }
-    }
-    info!(%day, months = due.len(), "scheduled rederives queued");
-    Ok(due.len())
+    let months: Vec<(WorkspaceId, Month)> =
+        due.into_iter().map(|s| (s.workspace_id, s.month)).collect();
+    queue_rederives(&ctx.sqs, &ctx.settings.insights_queue_url, &months).await?;
+    info!(%day, months = months.len(), "scheduled rederives queued");
+    Ok(months.len())
 }
 
 /// Handles a stream batch. Records that do not change metrics are ignored (the mapping's filter should have

@@ -55,6 +55,26 @@ impl PipelineHarness {
         &self.pipeline.insights
     }
 
+    /// Every `E` of a workspace month (GSI1, the app's month view).
+    pub async fn of_month<E: creatoros_core::contract::Entity>(
+        &self,
+        ws: &str,
+        month: &str,
+    ) -> Vec<E> {
+        let q = self
+            .h
+            .ctx
+            .repo
+            .codec()
+            .query(
+                E::SCHEMA,
+                creatoros_core::contract::IndexName::Gsi1,
+                &[("workspaceId", ws), ("month", month)],
+            )
+            .expect("a month query");
+        self.h.ctx.repo.query(&q).await.expect("query")
+    }
+
     /// Derivations computed so far.
     pub fn derivations(&self) -> u64 {
         creatoros_insights_worker::context::Counters::get(&self.insights().counters.derivations)

@@ -6,8 +6,7 @@
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::Event;
-use creatoros_core::contract::schema::{INSIGHT, TASK};
-use creatoros_core::contract::{Casing, IndexName};
+use creatoros_core::contract::Casing;
 use creatoros_core::entities::{Derivation, Insight, Task, TaskStatus};
 use creatoros_infra::electrodb::ElectroDb;
 use creatoros_insights_worker::context::Counters;
@@ -45,31 +44,11 @@ fn planted(star_likes: u64) -> Vec<u8> {
 }
 
 async fn insights(p: &PipelineHarness, ws: &str, month: &str) -> Vec<Insight> {
-    let q =
-        p.h.ctx
-            .repo
-            .codec()
-            .query(
-                &INSIGHT,
-                IndexName::Gsi1,
-                &[("workspaceId", ws), ("month", month)],
-            )
-            .unwrap();
-    p.h.ctx.repo.query(&q).await.unwrap()
+    p.of_month(ws, month).await
 }
 
 async fn tasks(p: &PipelineHarness, ws: &str, month: &str) -> Vec<Task> {
-    let q =
-        p.h.ctx
-            .repo
-            .codec()
-            .query(
-                &TASK,
-                IndexName::Gsi1,
-                &[("workspaceId", ws), ("month", month)],
-            )
-            .unwrap();
-    p.h.ctx.repo.query(&q).await.unwrap()
+    p.of_month(ws, month).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

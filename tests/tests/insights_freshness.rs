@@ -30,24 +30,6 @@ fn export(prefix: &str, month: &str, as_of: &str, n: usize, star: bool) -> Vec<u
     csv.into_bytes()
 }
 
-async fn of_month<E: creatoros_core::contract::Entity>(
-    p: &PipelineHarness,
-    ws: &str,
-    month: &str,
-) -> Vec<E> {
-    let q =
-        p.h.ctx
-            .repo
-            .codec()
-            .query(
-                E::SCHEMA,
-                creatoros_core::contract::IndexName::Gsi1,
-                &[("workspaceId", ws), ("month", month)],
-            )
-            .unwrap();
-    p.h.ctx.repo.query(&q).await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_data_for_a_month_rederives_the_months_after_it() {
     let mut p = PipelineHarness::new("fresh-later").await;
@@ -60,7 +42,7 @@ async fn new_data_for_a_month_rederives_the_months_after_it() {
     p.run_all().await;
     let kinds = |v: Vec<Insight>| v.into_iter().map(|i| i.kind).collect::<Vec<_>>();
     assert!(
-        !kinds(of_month(&p, "ws1", "2026-07").await).contains(&"outlier_post".to_owned()),
+        !kinds(p.of_month("ws1", "2026-07").await).contains(&"outlier_post".to_owned()),
         "no claim on seven posts"
     );
     // June's export arrives later: July's window now holds 21 other posts, and July is derived again.
@@ -70,7 +52,7 @@ async fn new_data_for_a_month_rederives_the_months_after_it() {
     )
     .await;
     p.run_all().await;
-    let july = of_month::<Insight>(&p, "ws1", "2026-07").await;
+    let july = p.of_month::<Insight>("ws1", "2026-07").await;
     let star = july
         .iter()
         .find(|i| i.kind == "outlier_post")
@@ -113,7 +95,7 @@ async fn the_schedule_rederives_a_month_whose_missing_metrics_changed_with_the_d
     p.run_all().await;
     let missing = |v: &[Insight]| v.iter().any(|i| i.kind == "missing_metrics");
     assert!(
-        !missing(&of_month::<Insight>(&p, "ws1", "2026-07").await),
+        !missing(&p.of_month::<Insight>("ws1", "2026-07").await),
         "two days old: not yet missing"
     );
 
@@ -128,7 +110,7 @@ async fn the_schedule_rederives_a_month_whose_missing_metrics_changed_with_the_d
         .await
         .unwrap();
     p.run_all().await;
-    let july = of_month::<Insight>(&p, "ws1", "2026-07").await;
+    let july = p.of_month::<Insight>("ws1", "2026-07").await;
     let insight = july
         .iter()
         .find(|i| i.kind == "missing_metrics")
@@ -178,7 +160,7 @@ async fn replaying_months_after_a_catalogue_change_rewrites_only_what_changed() 
     p.run_all().await;
     let clean = p.h.dump("ws1").await;
     assert!(
-        of_month::<Insight>(&p, "ws1", "2026-07")
+        p.of_month::<Insight>("ws1", "2026-07")
             .await
             .iter()
             .any(|i| i.kind == "outlier_post"),
@@ -263,7 +245,7 @@ async fn replaying_months_after_a_catalogue_change_rewrites_only_what_changed() 
     p.run_all().await;
 
     // June's stale insight is gone, its task retired (kept, closed), June records the catalogue.
-    let tasks = of_month::<Task>(&p, "ws1", "2026-06").await;
+    let tasks = p.of_month::<Task>("ws1", "2026-06").await;
     let retired = tasks
         .iter()
         .find(|t| t.task_id == task.task_id)

@@ -4,18 +4,16 @@
 use time::Weekday;
 
 use super::words::{self, point, test_evidence};
-use super::{Context, MIN_AUDIENCE};
+use super::{Context, LN_1_25};
 use crate::entities::{Platform, Severity};
-use crate::insights::stats::{log_rate, pooled_t, t_upper, welch};
+use crate::insights::stats::{pooled_t, t_upper, welch};
 use crate::insights::view::{weekday, Observation};
 use crate::insights::{Claim, Finding};
 
-const LN_1_25: f64 = 0.223_143_551_314_209_8;
-
 /// Least rated posts for the weekday and title rules.
 const MIN_GROUP_POSTS: usize = 20;
-/// Least posts on a weekday for it to be a candidate.
-const MIN_PER_WEEKDAY: usize = 3;
+/// Least posts in a weekday (or part of the day) for it to be a candidate.
+const MIN_PER_GROUP: usize = 3;
 /// Least posts on each side of a title feature.
 const MIN_PER_SIDE: usize = 5;
 /// Least posts new this month for a window-wide claim (weekday, title feature) to be made this month: the claim
@@ -26,8 +24,7 @@ const MIN_TREND_NOW: usize = 5;
 const MIN_TREND_BEFORE: usize = 10;
 
 fn log_engagement(o: &Observation) -> Option<f64> {
-    let a = o.audience.filter(|a| *a >= MIN_AUDIENCE)?;
-    Some(log_rate(o.engaged?, a).0)
+    super::log_engagement(o).map(|(value, _)| value)
 }
 
 fn active(ctx: &Context, platform: Platform) -> bool {
@@ -130,7 +127,7 @@ fn best_group(
     posts: &[(usize, f64)],
 ) -> Option<Claim> {
     let eligible: Vec<usize> = (0..timing.groups)
-        .filter(|g| posts.iter().filter(|(l, _)| l == g).count() >= MIN_PER_WEEKDAY)
+        .filter(|g| posts.iter().filter(|(l, _)| l == g).count() >= MIN_PER_GROUP)
         .collect();
     if eligible.len() < timing.min_groups {
         return None;

@@ -37,6 +37,16 @@ pub const MIN_AUDIENCE: f64 = 100.0;
 /// Least number of other posts a post is judged against.
 pub const MIN_REFERENCE: usize = 10;
 
+/// ln 1.5 and ln 1.25: the least effects (on the log scale) worth a claim.
+const LN_1_5: f64 = 0.405_465_108_108_164_4;
+const LN_1_25: f64 = 0.223_143_551_314_209_8;
+
+/// A post's log engagement rate and its binomial noise, if its audience is large enough to judge.
+fn log_engagement(o: &Observation) -> Option<(f64, f64)> {
+    let a = o.audience.filter(|a| *a >= MIN_AUDIENCE)?;
+    Some(super::stats::log_rate(o.engaged?, a))
+}
+
 /// What every rule reads: the month's data and its window.
 #[derive(Debug)]
 pub struct Context<'a> {

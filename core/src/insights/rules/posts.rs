@@ -2,7 +2,7 @@
 //! click-through, view duration, reach at 7 days, and life after the first week.
 
 use super::words::{self, point, test_evidence};
-use super::{Context, MIN_AUDIENCE, MIN_REFERENCE};
+use super::{log_engagement, Context, LN_1_25, LN_1_5, MIN_AUDIENCE, MIN_REFERENCE};
 use crate::entities::{Platform, Severity};
 use crate::insights::stats::{count_prediction, log_rate, loo_prediction, Prediction};
 use crate::insights::view::Observation;
@@ -52,11 +52,6 @@ fn matured_in_month(ctx: &Context, o: &Observation) -> bool {
         let day = p.day + time::Duration::days(LATE_AGE);
         day >= ctx.window.month_start() && day <= ctx.window.end
     })
-}
-
-fn rate(o: &Observation) -> Option<(f64, f64)> {
-    let a = o.audience.filter(|a| *a >= MIN_AUDIENCE)?;
-    Some(log_rate(o.engaged?, a))
 }
 
 fn engaged_of(o: &Observation) -> Option<(f64, f64)> {
@@ -116,9 +111,6 @@ fn growth(log: f64) -> String {
     format!("{:.0}% more after its first week", log.exp() * 100.0)
 }
 
-const LN_1_5: f64 = 0.405_465_108_108_164_4;
-const LN_1_25: f64 = 0.223_143_551_314_209_8;
-
 const MEASURES: [Measure; 6] = [
     Measure {
         metric: "engagementRate",
@@ -126,7 +118,7 @@ const MEASURES: [Measure; 6] = [
         low: Some("underperformer"),
         floor: LN_1_5,
         min_reference: MIN_REFERENCE,
-        value: rate,
+        value: log_engagement,
         counts: Some(engaged_of),
         judged: new_in_month,
         show: pct,
