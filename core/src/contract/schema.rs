@@ -573,6 +573,11 @@ pub const IMPORT: EntitySchema = EntitySchema {
     ],
 };
 
+/// The table's time-to-live attribute (epoch seconds; DynamoDB deletes an item some time after it passes). Only
+/// items that are useless once old carry it: locks and schedule entries. Readers never rely on the deletion, which
+/// can lag by days: a lock is judged by its own `expiresAt`, a schedule entry by its day.
+pub const TTL_ATTRIBUTE: &str = "ttl";
+
 /// A named, expiring lock within a workspace (the pipeline's; e.g. `ingest`, held while an import writes).
 pub const LOCK: EntitySchema = EntitySchema {
     name: "lock",
@@ -584,6 +589,7 @@ pub const LOCK: EntitySchema = EntitySchema {
         req("owner", Str),
         req("expiresAt", Str),
         attr("holder", Str),
+        attr(TTL_ATTRIBUTE, Number),
     ],
 };
 
@@ -615,7 +621,12 @@ pub const SCHEDULE: EntitySchema = EntitySchema {
         ix(Primary, "byWorkspace", &["workspaceId"], &["day", "month"]),
         ix(Gsi1, "byDay", &["day"], &["workspaceId", "month"]),
     ],
-    attributes: &[req("day", Str), req("workspaceId", Str), req("month", Str)],
+    attributes: &[
+        req("day", Str),
+        req("workspaceId", Str),
+        req("month", Str),
+        attr(TTL_ATTRIBUTE, Number),
+    ],
 };
 
 /// Every entity of the service, in model order.
