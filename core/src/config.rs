@@ -27,6 +27,16 @@ pub const ENV_LEASE_SECS: &str = "CREATOROS_LEASE_SECS";
 pub const ENV_CHUNK_ROWS: &str = "CREATOROS_CHUNK_ROWS";
 /// Chunks between the ingest worker's checkpoints (default 20).
 pub const ENV_CHECKPOINT_CHUNKS: &str = "CREATOROS_CHECKPOINT_CHUNKS";
+/// Derivations of one insights batch run at once (default 4).
+pub const ENV_DERIVE_CONCURRENCY: &str = "CREATOROS_DERIVE_CONCURRENCY";
+/// Messages of one ingest batch handled at once (default 4).
+pub const ENV_INGEST_CONCURRENCY: &str = "CREATOROS_INGEST_CONCURRENCY";
+/// The queue's `maxReceiveCount` (the template passes its parameter), so a worker knows a message's last receive.
+pub const ENV_MAX_RECEIVES: &str = "CREATOROS_MAX_RECEIVES";
+/// First visibility backoff of a retried ingest message, seconds (default 10).
+pub const ENV_RETRY_BASE_SECONDS: &str = "CREATOROS_RETRY_BASE_SECONDS";
+/// Longest visibility backoff of a retried ingest message, seconds (default 900).
+pub const ENV_RETRY_MAX_SECONDS: &str = "CREATOROS_RETRY_MAX_SECONDS";
 
 /// A setting is absent or malformed.
 #[derive(Debug, thiserror::Error)]

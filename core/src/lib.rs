@@ -10,6 +10,8 @@
 //! - [`repo`]: the table repository over `aws-sdk-dynamodb` (conditional and versioned writes, paginated
 //!   queries, batch writes that survive partial failure);
 //! - [`retry`]: backoff with jitter up to a cap;
+//! - [`metrics`]: one invocation's operational metrics as CloudWatch Embedded Metric Format;
+//! - [`logging`]: Lambda's JSON log format, with span fields (request, workspace, import ids) at the top level;
 //! - [`errors`]: error text with its sources, for logs and records;
 //! - [`config`]: the environment variable names shared by template, local stack and tests;
 //! - [`triggers`]: the stream filter that decides which table changes start a derivation.
@@ -25,6 +27,8 @@ pub mod entities;
 pub mod errors;
 pub mod ingest;
 pub mod insights;
+pub mod logging;
+pub mod metrics;
 pub mod repo;
 pub mod retry;
 pub mod triggers;

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use creatoros_core::metrics::Metrics;
 use creatoros_ingest::Ingest;
 use creatoros_insights_worker::Insights;
 
@@ -39,8 +40,15 @@ pub struct LocalPipeline {
     /// The daily schedule, as EventBridge Scheduler runs it in AWS: when on, the first poll of each UTC day sends
     /// the `scheduled` command to the insights queue. Holds the last day it was sent.
     pub daily_schedule: Option<Option<String>>,
+    /// The ingest worker's metrics over the whole run (in Lambda, each invocation writes its own).
+    pub ingest_metrics: Metrics,
+    /// The insights worker's metrics over the whole run.
+    pub insights_metrics: Metrics,
     sqs: aws_sdk_sqs::Client,
 }
+
+/// Time given to the insights handler per stream batch (the insights function's timeout).
+pub const STREAM_BATCH_BUDGET: Duration = Duration::from_secs(120);
 
 impl LocalPipeline {
     /// Wires the runners: the stream's on-failure destination is the insights dead-letter queue, as in the
@@ -89,6 +97,8 @@ impl LocalPipeline {
             ingest,
             insights,
             daily_schedule: None,
+            ingest_metrics: Metrics::new("ingest"),
+            insights_metrics: Metrics::new("insights"),
             sqs,
         })
     }
@@ -129,10 +139,11 @@ impl LocalPipeline {
         self.tick().await?;
         let mut t = Totals::default();
         let ingest = &self.ingest;
+        let ingest_metrics = &self.ingest_metrics;
         if self
             .ingest_queue
             .poll_once(Duration::ZERO, |e, d| {
-                creatoros_ingest::handler::handle(ingest, e, d)
+                creatoros_ingest::handler::handle(ingest, e, d, ingest_metrics)
             })
             .await?
             .received
@@ -141,16 +152,20 @@ impl LocalPipeline {
             t.ingest_batches += 1;
         }
         let insights = &self.insights;
+        let metrics = &self.insights_metrics;
         let polled = self
             .stream
-            .poll_once(|e| creatoros_insights_worker::handler::handle_stream(insights, e))
+            .poll_once(|e| {
+                let deadline = Instant::now() + STREAM_BATCH_BUDGET;
+                creatoros_insights_worker::handler::handle_stream(insights, e, deadline, metrics)
+            })
             .await?;
         t.stream_records += polled.read;
         t.stream_delivered += polled.delivered;
         if self
             .insights_queue
-            .poll_once(Duration::ZERO, |e, _| {
-                creatoros_insights_worker::handler::handle_sqs(insights, e)
+            .poll_once(Duration::ZERO, |e, d| {
+                creatoros_insights_worker::handler::handle_sqs(insights, e, d, metrics)
             })
             .await?
             .received

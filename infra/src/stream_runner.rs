@@ -13,10 +13,11 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 
-use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamRecord};
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use creatoros_core::triggers::is_trigger;
+use creatoros_insights_worker::recover::{sequence_order, to_event_record};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
@@ -56,11 +57,6 @@ pub struct StreamRunner {
     pub max_retries: u32,
     /// Where notices of skipped ranges go (the on-failure destination): SQS client and queue URL.
     pub on_failure: Option<(aws_sdk_sqs::Client, String)>,
-}
-
-fn sequence_key(s: &str) -> (usize, &str) {
-    // Sequence numbers are decimal strings of varying length: compare them as numbers.
-    (s.len(), s)
 }
 
 impl StreamRunner {
@@ -255,14 +251,14 @@ impl StreamRunner {
                 .batch_item_failures
                 .iter()
                 .filter_map(|f| f.item_identifier.clone())
-                .min_by(|a, b| sequence_key(a).cmp(&sequence_key(b)));
+                .min_by(|a, b| sequence_order(a, b));
             let Some(lowest) = lowest else { return Ok(0) };
             debug!(%shard, %lowest, attempt, "batch item failures; retrying from the lowest");
             batch.retain(|r| {
                 r.change
                     .sequence_number
                     .as_deref()
-                    .is_some_and(|s| sequence_key(s) >= sequence_key(&lowest))
+                    .is_some_and(|s| sequence_order(s, &lowest).is_ge())
             });
         }
         warn!(%shard, records = batch.len(), "retries exhausted; skipping the range");
@@ -284,6 +280,7 @@ impl StreamRunner {
             "DDBStreamBatchInfo": {
                 "shardId": shard, "startSequenceNumber": seq(batch.first()), "endSequenceNumber": seq(batch.last()),
                 "batchSize": batch.len(), "streamArn": self.stream_arn,
+                "approximateArrivalOfFirstRecord": batch.first().map(|r| r.change.approximate_creation_date_time.to_rfc3339()),
             }
         });
         sqs.send_message()
@@ -299,34 +296,4 @@ impl StreamRunner {
                 ))
             })
     }
-}
-
-/// A stream SDK record in the shape Lambda delivers.
-pub fn to_event_record(record: &Record, stream_arn: &str) -> EventRecord {
-    let mut change = StreamRecord::default();
-    if let Some(d) = record.dynamodb() {
-        let image = |m: Option<
-            &std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
-        >| {
-            m.map(|m| serde_dynamo::Item::from(m.clone()))
-                .unwrap_or_default()
-        };
-        change.keys = image(d.keys());
-        change.new_image = image(d.new_image());
-        change.old_image = image(d.old_image());
-        change.sequence_number = d.sequence_number().map(str::to_owned);
-        change.size_bytes = d.size_bytes().unwrap_or(0);
-    }
-    let mut out = EventRecord::default();
-    out.event_id = record.event_id().unwrap_or_default().to_owned();
-    out.event_name = record
-        .event_name()
-        .map(|n| n.as_str().to_owned())
-        .unwrap_or_default();
-    out.event_source = Some("aws:dynamodb".to_owned());
-    out.event_version = record.event_version().map(str::to_owned);
-    out.event_source_arn = Some(stream_arn.to_owned());
-    out.aws_region = record.aws_region().unwrap_or_default().to_owned();
-    out.change = change;
-    out
 }

@@ -28,11 +28,21 @@ pub struct Settings {
     pub defer_delay: Duration,
     /// Bounds on workbooks and zips, which are read whole.
     pub limits: Limits,
+    /// Messages of one batch handled at once.
+    pub concurrency: usize,
+    /// Visibility of a message after its first retryable failure; doubled on each later receive.
+    pub retry_base: Duration,
+    /// Longest visibility backoff.
+    pub retry_max: Duration,
+    /// The ingest queue's `maxReceiveCount`: a message failing on this receive goes to the dead-letter queue.
+    pub max_receives: u64,
 }
 
 impl Settings {
     /// From the environment (`CREATOROS_INGEST_QUEUE_URL`; optional `CREATOROS_METRIC_WRITES`,
-    /// `CREATOROS_LEASE_SECS`, `CREATOROS_CHUNK_ROWS`, `CREATOROS_CHECKPOINT_CHUNKS`).
+    /// `CREATOROS_LEASE_SECS`, `CREATOROS_CHUNK_ROWS`, `CREATOROS_CHECKPOINT_CHUNKS`,
+    /// `CREATOROS_INGEST_CONCURRENCY`, `CREATOROS_RETRY_BASE_SECONDS`, `CREATOROS_RETRY_MAX_SECONDS`,
+    /// `CREATOROS_MAX_RECEIVES`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let write_mode = match std::env::var("CREATOROS_METRIC_WRITES").as_deref() {
             Err(_) | Ok("batch") => WriteMode::Batch,
@@ -58,6 +68,18 @@ impl Settings {
         if let Some(chunks) = config::positive(config::ENV_CHECKPOINT_CHUNKS)? {
             settings.checkpoint_chunks = usize::try_from(chunks).unwrap_or(usize::MAX);
         }
+        if let Some(n) = config::positive(config::ENV_INGEST_CONCURRENCY)? {
+            settings.concurrency = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(secs) = config::positive(config::ENV_RETRY_BASE_SECONDS)? {
+            settings.retry_base = Duration::from_secs(secs);
+        }
+        if let Some(secs) = config::positive(config::ENV_RETRY_MAX_SECONDS)? {
+            settings.retry_max = Duration::from_secs(secs);
+        }
+        if let Some(n) = config::positive(config::ENV_MAX_RECEIVES)? {
+            settings.max_receives = n;
+        }
         Ok(settings)
     }
 
@@ -72,6 +94,10 @@ impl Settings {
             checkpoint_chunks: 20,
             defer_delay: Duration::from_secs(30),
             limits: Limits::default(),
+            concurrency: 4,
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(900),
+            max_receives: 5,
         }
     }
 }

@@ -1,48 +1,172 @@
-//! The SQS batch handler: each message is decoded and its objects imported; the response names exactly the
-//! messages that should come back (transient failures). Permanent problems are logged (and recorded on the
-//! import where there is one) and the message is acknowledged, so nothing is retried forever.
+//! The SQS batch handler: the messages of a batch are handled concurrently (up to `concurrency`), each decoded
+//! and its objects imported; the response names exactly the messages that should come back.
+//!
+//! A message that comes back is not left to the queue's visibility timeout (six function timeouts, half an hour):
+//! its visibility is set to a backoff with jitter, exponential in its receive count, so a throttled import is
+//! tried again in seconds and the retries of many messages spread out. A message that no retry can fix (it cannot
+//! be read) comes back at once, so it reaches the dead-letter queue after its receives instead of vanishing.
+//! Permanent problems of an object are recorded on its import and the message is acknowledged.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use creatoros_core::contract::schema::IMPORT;
+use creatoros_core::contract::IndexName;
+use creatoros_core::entities::Import;
+use creatoros_core::ingest::object_key::workspace_of;
+use creatoros_core::metrics::{self, Metrics};
+use creatoros_core::retry::visibility_backoff;
+use futures::stream::{self, StreamExt};
 use tracing::{error, info, info_span, warn, Instrument};
 
 use crate::context::Ingest;
 use crate::import::{self, Outcome, Request};
 use crate::message::{self, Command};
 
+/// Why a message comes back.
+#[derive(Debug)]
+struct Failure {
+    reason: String,
+    /// A later attempt may succeed (otherwise the message is on its way to the dead-letter queue).
+    retryable: bool,
+}
+
 /// Handles one batch. `deadline` is when the invocation must be done (Lambda's, or the local runner's budget).
-pub async fn handle(ctx: &Ingest, event: SqsEvent, deadline: Instant) -> SqsBatchResponse {
+pub async fn handle(
+    ctx: &Ingest,
+    event: SqsEvent,
+    deadline: Instant,
+    metrics: &Metrics,
+) -> SqsBatchResponse {
+    let outcomes: Vec<(SqsMessage, Result<(), Failure>)> = stream::iter(event.records)
+        .map(|message| async move {
+            let id = message.message_id.clone().unwrap_or_default();
+            let span = info_span!("message", messageId = %id);
+            let result = handle_message(ctx, &message, deadline, metrics)
+                .instrument(span)
+                .await;
+            (message, result)
+        })
+        .buffer_unordered(ctx.settings.concurrency.max(1))
+        .collect()
+        .await;
     let mut response = SqsBatchResponse::default();
-    for message in event.records {
+    for (message, result) in outcomes {
+        let Err(failure) = result else { continue };
         let id = message.message_id.clone().unwrap_or_default();
-        let span = info_span!("message", message_id = %id);
-        if let Err(reason) = handle_message(ctx, &message, deadline)
-            .instrument(span)
-            .await
-        {
-            warn!(message_id = %id, %reason, "message returned to the queue");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
-        }
+        give_back(ctx, &message, &failure, metrics).await;
+        let mut item = BatchItemFailure::default();
+        item.item_identifier = id;
+        response.batch_item_failures.push(item);
     }
     response
 }
 
-/// `Err` means: give the message back (a later attempt may succeed).
+/// `ApproximateReceiveCount` of a message (1 on its first delivery).
+pub fn receive_count(message: &SqsMessage) -> u64 {
+    message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1)
+}
+
+/// The visibility a failed message gets: a backoff for a retryable failure, none for a permanent one.
+pub fn retry_visibility(ctx: &Ingest, receive_count: u64, retryable: bool) -> Duration {
+    if !retryable {
+        return Duration::ZERO;
+    }
+    let count = u32::try_from(receive_count).unwrap_or(u32::MAX);
+    visibility_backoff(count, ctx.settings.retry_base, ctx.settings.retry_max)
+}
+
+/// Sets a failed message's visibility to its backoff and records what its failure means. A failed visibility
+/// change is not an error: the message still comes back, after the queue's timeout.
+async fn give_back(ctx: &Ingest, message: &SqsMessage, failure: &Failure, metrics: &Metrics) {
+    let id = message.message_id.as_deref().unwrap_or_default();
+    let receives = receive_count(message);
+    metrics.count(metrics::RETRIES, 1);
+    if receives >= ctx.settings.max_receives {
+        error!(messageId = %id, receives, reason = %failure.reason,
+               "failed on its last receive; the queue moves it to the dead-letter queue");
+        metrics.count(metrics::DEAD_LETTERED, 1);
+        let stuck = stuck_imports(ctx, message).await;
+        if stuck > 0 {
+            error!(messageId = %id, imports = stuck, "imports left in processing: redrive the message to finish them");
+            metrics.count(metrics::STUCK_IMPORTS, stuck);
+        }
+        return;
+    }
+    let visibility = retry_visibility(ctx, receives, failure.retryable);
+    warn!(messageId = %id, receives, reason = %failure.reason, retry_in_secs = visibility.as_secs(),
+          "message returned to the queue");
+    let Some(receipt) = message.receipt_handle.as_deref() else {
+        return;
+    };
+    if let Err(e) = ctx
+        .sqs
+        .change_message_visibility()
+        .queue_url(&ctx.settings.ingest_queue_url)
+        .receipt_handle(receipt)
+        .visibility_timeout(i32::try_from(visibility.as_secs()).unwrap_or(i32::MAX))
+        .send()
+        .await
+    {
+        warn!(messageId = %id, error = %e.into_service_error(),
+              "visibility not changed; the message comes back after the queue's timeout");
+    }
+}
+
+/// Imports of the message's objects still in `processing`: what its move to the dead-letter queue leaves stuck.
+async fn stuck_imports(ctx: &Ingest, message: &SqsMessage) -> u64 {
+    let body = message.body.as_deref().unwrap_or_default();
+    let objects = match message::parse(body) {
+        Ok(Command::Ingest(objects)) => objects,
+        Ok(Command::Reingest(object)) | Ok(Command::Continue { object, .. }) => vec![object],
+        Ok(Command::TestEvent) | Err(_) => return 0,
+    };
+    let mut stuck = 0;
+    for object in objects {
+        let Ok(workspace) = workspace_of(&object.key) else {
+            continue;
+        };
+        let Ok(condition) = ctx.repo.codec().query(
+            &IMPORT,
+            IndexName::Gsi2,
+            &[
+                ("workspaceId", workspace.as_str()),
+                ("status", "processing"),
+            ],
+        ) else {
+            continue;
+        };
+        match ctx.repo.query::<Import>(&condition).await {
+            Ok(imports) => {
+                stuck += imports.iter().filter(|i| i.key == object.key).count() as u64;
+            }
+            Err(e) => warn!(key = %object.key, error = %e, "could not look for stuck imports"),
+        }
+    }
+    stuck
+}
+
+/// `Err` means: give the message back.
 async fn handle_message(
     ctx: &Ingest,
     message: &SqsMessage,
     deadline: Instant,
-) -> Result<(), String> {
+    metrics: &Metrics,
+) -> Result<(), Failure> {
     let body = message.body.as_deref().unwrap_or_default();
     let command = match message::parse(body) {
         Ok(c) => c,
         Err(e) => {
-            // Retrying cannot make it readable; it is logged whole for the operator instead.
-            error!(error = %e, body = %body.chars().take(2000).collect::<String>(), "unreadable message dropped");
-            return Ok(());
+            // Retrying cannot make it readable; it goes on to the dead-letter queue, logged whole.
+            error!(error = %e, body = %body.chars().take(2000).collect::<String>(), "unreadable message");
+            return Err(Failure {
+                reason: e.to_string(),
+                retryable: false,
+            });
         }
     };
     let jobs: Vec<(message::ObjectRef, Request)> = match command {
@@ -53,25 +177,51 @@ async fn handle_message(
     };
     let mut failed = None;
     for (object, request) in jobs {
-        match import::run(ctx, &object, request, body, deadline).await {
-            Ok(outcome) => log_outcome(&object.key, &outcome),
+        let workspace = workspace_of(&object.key)
+            .map(|w| w.to_string())
+            .unwrap_or_default();
+        let span = info_span!("object", workspaceId = %workspace, key = %object.key);
+        let started = Instant::now();
+        let result = import::run(ctx, &object, request, body, deadline)
+            .instrument(span.clone())
+            .await;
+        metrics.duration(metrics::IMPORT_DURATION, started.elapsed());
+        let _entered = span.enter();
+        match result {
+            Ok(outcome) => record_outcome(&object.key, &outcome, metrics),
             Err(e) => {
                 // Errors after the claim that no retry can fix are recorded on the import and end as `Ok`; one
                 // before it (say the lock write refused) cannot be recorded, so the queue's retries take it to the
                 // dead-letter queue, where an operator sees it.
                 if !e.is_retryable() {
-                    error!(key = %object.key, error = %e, "import refused by AWS before it was recorded");
+                    error!(error = %e, "import refused by AWS before it was recorded");
                 }
                 failed = Some(format!("s3://{}/{}: {e}", object.bucket, object.key));
             }
         }
     }
-    failed.map_or(Ok(()), Err)
+    failed.map_or(Ok(()), |reason| {
+        Err(Failure {
+            reason,
+            retryable: true,
+        })
+    })
 }
 
-fn log_outcome(key: &str, outcome: &Outcome) {
+fn record_outcome(key: &str, outcome: &Outcome, metrics: &Metrics) {
     match outcome {
         Outcome::Refused(reason) => warn!(key, %reason, "object refused"),
+        Outcome::Finished {
+            import_id,
+            rows_written,
+            rows_rejected,
+            ..
+        } => {
+            metrics.count(metrics::IMPORTS, 1);
+            metrics.count(metrics::ROWS_INGESTED, *rows_written);
+            metrics.count(metrics::ROWS_REJECTED, *rows_rejected);
+            info!(key, importId = %import_id, outcome = ?outcome, "handled");
+        }
         other => info!(key, outcome = ?other, "handled"),
     }
 }

@@ -58,6 +58,10 @@ pub enum Outcome {
         import_id: String,
         /// Its final state.
         status: ImportStatus,
+        /// Rows written in all (every invocation of the import).
+        rows_written: u64,
+        /// Rows refused in all.
+        rows_rejected: u64,
     },
     /// A duplicate delivery: the import was already final.
     AlreadyDone(String),
@@ -270,6 +274,8 @@ async fn run_claimed(
             return Ok(Outcome::Finished {
                 import_id: id.to_string(),
                 status: ImportStatus::Failed,
+                rows_written: record.rows_written,
+                rows_rejected: record.rows_rejected,
             });
         }
     };
@@ -325,6 +331,8 @@ async fn run_claimed(
             Ok(Outcome::Finished {
                 import_id: id.to_string(),
                 status: record.status,
+                rows_written: record.rows_written,
+                rows_rejected: record.rows_rejected,
             })
         }
     }

@@ -33,10 +33,6 @@ pub enum Taken {
     },
 }
 
-fn expiry(lease: Duration) -> String {
-    iso_millis(OffsetDateTime::now_utc() + lease)
-}
-
 /// Takes (or renews) the workspace's lock for `owner`.
 pub async fn take(
     repo: &TableRepo,
@@ -45,13 +41,13 @@ pub async fn take(
     holder: &str,
     lease: Duration,
 ) -> Result<Taken, RepoError> {
-    let lock = Lock {
-        workspace_id: workspace.clone(),
-        name: INGEST_LOCK.to_owned(),
-        owner: owner.to_owned(),
-        expires_at: expiry(lease),
-        holder: Some(holder.to_owned()),
-    };
+    let lock = Lock::new(
+        workspace.clone(),
+        INGEST_LOCK,
+        owner,
+        OffsetDateTime::now_utc() + lease,
+        Some(holder.to_owned()),
+    );
     let condition = Condition {
         expression: "attribute_not_exists(#pk) OR #expiresAt < :now OR #owner = :me".to_owned(),
         names: vec![

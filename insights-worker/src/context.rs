@@ -21,14 +21,28 @@ pub struct Settings {
     /// The day derivations take as today; `None` (always, in Lambda) is the clock's UTC day. Tests set it to
     /// show what the passing of days changes.
     pub today: Option<Day>,
+    /// Derivations of one batch run at once (each holds its month's lock; a few overlap their reads).
+    pub derive_concurrency: usize,
+    /// No derivation starts with less than this left before the invocation's deadline; what has not started by
+    /// then goes to the insights queue.
+    pub derive_margin: Duration,
+    /// The insights queue's `maxReceiveCount`: a message failing on this receive goes to the dead-letter queue.
+    pub max_receives: u64,
 }
 
 impl Settings {
-    /// From the environment: `CREATOROS_INSIGHTS_QUEUE_URL`, optional `CREATOROS_LEASE_SECS`.
+    /// From the environment: `CREATOROS_INSIGHTS_QUEUE_URL`; optional `CREATOROS_LEASE_SECS`,
+    /// `CREATOROS_DERIVE_CONCURRENCY`, `CREATOROS_MAX_RECEIVES`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut settings = Self::defaults(config::required(config::ENV_INSIGHTS_QUEUE_URL)?);
         if let Some(secs) = config::positive(config::ENV_LEASE_SECS)? {
             settings.lease = Duration::from_secs(secs);
+        }
+        if let Some(n) = config::positive(config::ENV_DERIVE_CONCURRENCY)? {
+            settings.derive_concurrency = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = config::positive(config::ENV_MAX_RECEIVES)? {
+            settings.max_receives = n;
         }
         Ok(settings)
     }
@@ -40,6 +54,9 @@ impl Settings {
             lease: Duration::from_secs(120),
             defer_delay: Duration::from_secs(10),
             today: None,
+            derive_concurrency: 4,
+            derive_margin: Duration::from_secs(20),
+            max_receives: 5,
         }
     }
 }
@@ -69,6 +86,8 @@ pub struct Insights {
     pub repo: TableRepo,
     /// SQS, for deferrals.
     pub sqs: aws_sdk_sqs::Client,
+    /// The table's stream, read back when a failure notice is redriven.
+    pub streams: aws_sdk_dynamodbstreams::Client,
     /// Settings.
     pub settings: Settings,
     /// Work counters.
@@ -93,6 +112,7 @@ impl Insights {
                 KeyCodec::new(config::key_casing()?),
             ),
             sqs: aws_sdk_sqs::Client::new(sdk),
+            streams: aws_sdk_dynamodbstreams::Client::new(sdk),
             settings: Settings::from_env()?,
             counters: Arc::new(Counters::default()),
         })

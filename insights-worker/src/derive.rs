@@ -36,8 +36,10 @@ pub enum DeriveOutcome {
     Unchanged,
     /// Changes were written.
     Written {
-        /// Items put or deleted.
-        writes: u64,
+        /// Insights put or deleted.
+        insights: u64,
+        /// Tasks created, refreshed, retired or reopened.
+        tasks: u64,
     },
     /// Another derivation of this month holds the lock; try again later.
     Busy,
@@ -359,7 +361,8 @@ async fn derive_locked(
         Err(e) if e.is_condition_failed() => return Ok(DeriveOutcome::Superseded),
         Err(e) => return Err(e),
     }
-    let writes = apply(ctx, &plan, &watermark).await?;
+    let (insights, tasks) = apply(ctx, &plan, &watermark).await?;
+    let writes = insights + tasks;
     ctx.counters.item_writes.fetch_add(writes, Ordering::SeqCst);
     record.content_hash = Some(hash);
     record.insight_ids = insight_ids;
@@ -380,7 +383,7 @@ async fn derive_locked(
         Err(e) => return Err(e),
     }
     info!(%workspace, %month, writes, insights = record.insight_ids.len(), tasks = record.task_ids.len(), "derived");
-    Ok(DeriveOutcome::Written { writes })
+    Ok(DeriveOutcome::Written { insights, tasks })
 }
 
 fn older_than(watermark: &str) -> Condition {
@@ -395,8 +398,9 @@ fn older_than(watermark: &str) -> Condition {
 }
 
 /// Applies the plan; every write is conditional on not undoing a newer derivation or a user's change. A write
-/// whose condition fails is skipped, not an error: someone with the right to it got there first.
-async fn apply(ctx: &Insights, plan: &Plan, watermark: &str) -> Result<u64, RepoError> {
+/// whose condition fails is skipped, not an error: someone with the right to it got there first. Returns the
+/// insight and task writes made.
+async fn apply(ctx: &Insights, plan: &Plan, watermark: &str) -> Result<(u64, u64), RepoError> {
     let mut writes = 0;
     let skipped = |r: Result<(), RepoError>| -> Result<bool, RepoError> {
         match r {
@@ -426,6 +430,7 @@ async fn apply(ctx: &Insights, plan: &Plan, watermark: &str) -> Result<u64, Repo
         ];
         writes += u64::from(ctx.repo.delete_if::<Insight>(&key, condition).await?);
     }
+    let insight_writes = writes;
     for task in &plan.create_tasks {
         let mut item = task.clone();
         item.created_at = Some(watermark.to_owned());
@@ -465,7 +470,7 @@ async fn apply(ctx: &Insights, plan: &Plan, watermark: &str) -> Result<u64, Repo
             ctx.repo.put_if(&item, unchanged_since_read(old)).await,
         )?);
     }
-    Ok(writes)
+    Ok((insight_writes, writes - insight_writes))
 }
 
 /// A task still in the state it was read in: same status, and not changed by anyone since.
@@ -513,11 +518,7 @@ async fn schedule_next(
         return Ok(());
     }
     ctx.repo
-        .put(&Schedule {
-            day: tomorrow.to_string(),
-            workspace_id: workspace.clone(),
-            month: month.clone(),
-        })
+        .put(&Schedule::new(tomorrow, workspace.clone(), month.clone()))
         .await
 }
 
@@ -532,13 +533,13 @@ async fn take_lock(
     owner: &str,
 ) -> Result<bool, RepoError> {
     let now = OffsetDateTime::now_utc();
-    let lock = Lock {
-        workspace_id: workspace.clone(),
-        name: name.to_owned(),
-        owner: owner.to_owned(),
-        expires_at: iso_millis(now + ctx.settings.lease),
-        holder: Some("insights".into()),
-    };
+    let lock = Lock::new(
+        workspace.clone(),
+        name,
+        owner,
+        now + ctx.settings.lease,
+        Some("insights".into()),
+    );
     let condition = Condition {
         expression: "attribute_not_exists(#pk) OR #e < :now".into(),
         names: vec![

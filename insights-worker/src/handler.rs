@@ -4,6 +4,7 @@
 //! command, which queues the months whose result can change with the date.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -13,12 +14,15 @@ use creatoros_core::contract::IndexName;
 use creatoros_core::entities::Schedule;
 use creatoros_core::ids::{Day, Month, WorkspaceId};
 use creatoros_core::insights::MonthData;
+use creatoros_core::metrics::{self, Metrics};
 use creatoros_core::triggers::{is_trigger, touched};
+use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 
 use crate::context::Insights;
 use crate::derive::{derive_month, DeriveOutcome};
+use crate::recover::{self, StreamFailureNotice};
 
 /// A message on the insights queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,12 +72,12 @@ pub fn rederive_body(workspace: &WorkspaceId, month: &Month) -> String {
     .expect("serializable")
 }
 
-/// A derivation that did not happen now and must happen later.
+/// A derivation that did not happen now.
 #[derive(Debug)]
 enum Later {
     /// The month was busy; a `rederive` was queued.
     Queued,
-    /// Failed; the trigger must come back.
+    /// Failed; the trigger must come back (and, if it keeps failing, reach the dead-letter queue).
     Retry(String),
 }
 
@@ -83,6 +87,7 @@ async fn run(
     workspace: &WorkspaceId,
     month: &Month,
     delay: bool,
+    metrics: &Metrics,
 ) -> Result<(), Later> {
     match derive_month(ctx, workspace, month).await {
         Ok(DeriveOutcome::Busy) => {
@@ -99,25 +104,128 @@ async fn run(
                 .delay_seconds(seconds)
                 .send()
                 .await
-                .map(|_| Err(Later::Queued))
                 .map_err(|e| {
                     Later::Retry(format!(
                         "queueing the rederive failed: {}",
                         e.into_service_error()
                     ))
-                })?
+                })?;
+            metrics.count(metrics::DEFERRALS, 1);
+            Err(Later::Queued)
         }
         Ok(outcome) => {
+            metrics.count(metrics::DERIVATIONS, 1);
+            if let DeriveOutcome::Written { insights, tasks } = outcome {
+                metrics.count(metrics::INSIGHTS_WRITTEN, insights);
+                metrics.count(metrics::TASKS_WRITTEN, tasks);
+            }
             info!(%workspace, %month, ?outcome, "derivation");
             Ok(())
         }
         Err(e) if e.is_retryable() => Err(Later::Retry(e.to_string())),
         Err(e) => {
-            // Retrying cannot help; the next change to the month derives it again.
+            // Retrying will not help, but acknowledging would lose the month without a trace: the trigger goes
+            // back, and after its retries to the dead-letter queue, where it is alarmed and can be redriven once
+            // the cause is fixed.
             error!(%workspace, %month, error = %e, "derivation refused");
-            Ok(())
+            Err(Later::Retry(format!("refused: {e}")))
         }
     }
+}
+
+/// Months to derive, each with what must come back if its derivation fails (stream sequence numbers or message
+/// ids).
+type Work<T> = BTreeMap<(WorkspaceId, Month), Vec<T>>;
+
+/// Adds the months a trigger record asks for: its own, the later months whose window reads it, and the month
+/// before (its `missing_metrics` looks here for its posts' first metrics). `Ok(false)` for a record that is no
+/// trigger (the mapping's filter should have dropped it already).
+fn add_record<T: Clone>(
+    work: &mut Work<T>,
+    record: &EventRecord,
+    id: &T,
+    today: &Day,
+) -> Result<bool, String> {
+    let json = serde_json::to_value(record).map_err(|e| e.to_string())?;
+    if !is_trigger(&json) {
+        return Ok(false);
+    }
+    let touched = months_of(record)?;
+    if touched.is_empty() {
+        return Err("trigger record names no workspace month".into());
+    }
+    for (workspace, month) in touched {
+        let months = month
+            .previous()
+            .into_iter()
+            .chain(MonthData::months_reading(&month, today))
+            .chain(std::iter::once(month.clone()));
+        for m in months {
+            work.entry((workspace.clone(), m))
+                .or_default()
+                .push(id.clone());
+        }
+    }
+    Ok(true)
+}
+
+/// Derives every month of `work`, up to `derive_concurrency` at once. A month not started while more than
+/// `derive_margin` is left before `deadline` is queued as a `rederive` instead. Returns the ids that must come
+/// back.
+async fn derive_all<T: Clone + Ord>(
+    ctx: &Insights,
+    work: Work<T>,
+    deadline: Instant,
+    delay: bool,
+    metrics: &Metrics,
+) -> Vec<T> {
+    enum Step {
+        Ran(Result<(), Later>),
+        OutOfTime,
+    }
+    let margin = ctx.settings.derive_margin;
+    let steps: Vec<((WorkspaceId, Month), Vec<T>, Step)> = stream::iter(work)
+        .map(|(key, ids)| async move {
+            if Instant::now() + margin >= deadline {
+                return (key, ids, Step::OutOfTime);
+            }
+            let result = run(ctx, &key.0, &key.1, delay, metrics).await;
+            (key, ids, Step::Ran(result))
+        })
+        .buffer_unordered(ctx.settings.derive_concurrency.max(1))
+        .collect()
+        .await;
+    let mut failed = Vec::new();
+    let mut out_of_time = Vec::new();
+    for ((workspace, month), ids, step) in steps {
+        match step {
+            Step::Ran(Ok(())) | Step::Ran(Err(Later::Queued)) => {}
+            Step::Ran(Err(Later::Retry(reason))) => {
+                warn!(%workspace, %month, %reason, "derivation failed; its triggers come back");
+                metrics.count(metrics::RETRIES, 1);
+                failed.extend(ids);
+            }
+            Step::OutOfTime => out_of_time.push(((workspace, month), ids)),
+        }
+    }
+    if !out_of_time.is_empty() {
+        let months: Vec<(WorkspaceId, Month)> =
+            out_of_time.iter().map(|(key, _)| key.clone()).collect();
+        match queue_rederives(&ctx.sqs, &ctx.settings.insights_queue_url, &months).await {
+            Ok(queued) => {
+                metrics.count(metrics::DEFERRALS, queued as u64);
+                info!(months = queued, "out of time; the rest of the batch goes to the insights queue");
+            }
+            Err(reason) => {
+                warn!(%reason, "out of time and queueing failed; those triggers come back");
+                metrics.count(metrics::RETRIES, out_of_time.len() as u64);
+                failed.extend(out_of_time.into_iter().flat_map(|(_, ids)| ids));
+            }
+        }
+    }
+    failed.sort();
+    failed.dedup();
+    failed
 }
 
 /// A stream record's months, or why it cannot be used.
@@ -214,60 +322,26 @@ pub async fn run_schedule(ctx: &Insights, day: Option<&str>) -> Result<usize, St
     Ok(months.len())
 }
 
-/// Handles a stream batch. Records that do not change metrics are ignored (the mapping's filter should have
-/// dropped them already); a record that cannot be read is reported alone; every other record is handled.
-pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventResponse {
-    let mut months: BTreeMap<(WorkspaceId, Month), Vec<String>> = BTreeMap::new();
+/// Handles a stream batch. Records that do not change metrics are ignored; a record that cannot be read is
+/// reported alone; every other record is handled, within `deadline`.
+pub async fn handle_stream(
+    ctx: &Insights,
+    event: Event,
+    deadline: Instant,
+    metrics: &Metrics,
+) -> DynamoDbEventResponse {
+    record_lag(&event.records, metrics);
+    let today = ctx.today();
+    let mut work: Work<String> = BTreeMap::new();
     let mut failed: Vec<String> = Vec::new();
     for record in &event.records {
         let sequence = record.change.sequence_number.clone().unwrap_or_default();
-        let json = serde_json::to_value(record).unwrap_or_default();
-        if !is_trigger(&json) {
-            continue;
-        }
-        match months_of(record) {
-            Ok(touched) if !touched.is_empty() => {
-                let today = ctx.today();
-                for (workspace, month) in touched {
-                    // Later months read this one in their window, and the month before looks here for its posts'
-                    // first metrics (`missing_metrics`): they are derived again too.
-                    if let Some(before) = month.previous() {
-                        months
-                            .entry((workspace.clone(), before))
-                            .or_default()
-                            .push(sequence.clone());
-                    }
-                    for later in MonthData::months_reading(&month, &today) {
-                        months
-                            .entry((workspace.clone(), later))
-                            .or_default()
-                            .push(sequence.clone());
-                    }
-                    months
-                        .entry((workspace, month))
-                        .or_default()
-                        .push(sequence.clone());
-                }
-            }
-            Ok(_) => {
-                warn!(%sequence, "trigger record names no workspace month");
-                failed.push(sequence);
-            }
-            Err(reason) => {
-                warn!(%sequence, %reason, "unreadable trigger record");
-                failed.push(sequence);
-            }
+        if let Err(reason) = add_record(&mut work, record, &sequence, &today) {
+            warn!(%sequence, %reason, "unreadable trigger record");
+            failed.push(sequence);
         }
     }
-    for ((workspace, month), sequences) in months {
-        match run(ctx, &workspace, &month, false).await {
-            Ok(()) | Err(Later::Queued) => {}
-            Err(Later::Retry(reason)) => {
-                warn!(%workspace, %month, %reason, "derivation failed; its records come back");
-                failed.extend(sequences);
-            }
-        }
-    }
+    failed.extend(derive_all(ctx, work, deadline, false, metrics).await);
     failed.sort();
     failed.dedup();
     let mut response = DynamoDbEventResponse::default();
@@ -282,49 +356,144 @@ pub async fn handle_stream(ctx: &Insights, event: Event) -> DynamoDbEventRespons
     response
 }
 
-/// Handles `rederive` commands from the insights queue (coalesced per month within the batch).
-pub async fn handle_sqs(ctx: &Insights, event: SqsEvent) -> SqsBatchResponse {
-    let mut months: BTreeMap<(WorkspaceId, Month), Vec<String>> = BTreeMap::new();
-    let mut response = SqsBatchResponse::default();
+/// How far behind the stream the worker is: the age of the batch's oldest record.
+fn record_lag(records: &[EventRecord], metrics: &Metrics) {
+    let oldest = records
+        .iter()
+        .map(|r| r.change.approximate_creation_date_time.timestamp_millis())
+        .filter(|t| *t > 0)
+        .min();
+    if let Some(oldest) = oldest {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let lag = u64::try_from(now - i128::from(oldest)).unwrap_or(0);
+        metrics.duration(metrics::STREAM_LAG, Duration::from_millis(lag));
+    }
+}
+
+/// What an insights queue message asks for.
+#[derive(Debug)]
+pub enum Message {
+    /// A command (`rederive`, `scheduled`).
+    Command(Command),
+    /// A stream failure notice, redriven from the dead-letter queue.
+    Notice(StreamFailureNotice),
+}
+
+/// Reads a message body: a notice carries `DDBStreamBatchInfo`, anything else must be a command.
+pub fn parse_message(body: &str) -> Result<Message, String> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    if value.get("DDBStreamBatchInfo").is_some() {
+        serde_json::from_value(value)
+            .map(Message::Notice)
+            .map_err(|e| format!("stream failure notice: {e}"))
+    } else {
+        serde_json::from_value(value)
+            .map(Message::Command)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Handles the insights queue: `rederive` commands (coalesced per month within the batch), the daily `scheduled`
+/// command, and redriven stream failure notices (read back from the stream). Nothing is acknowledged that was not
+/// done: an unreadable message, an invalid month or a notice past the stream's retention comes back and, after
+/// its receives, lands in the dead-letter queue, where it is alarmed.
+pub async fn handle_sqs(
+    ctx: &Insights,
+    event: SqsEvent,
+    deadline: Instant,
+    metrics: &Metrics,
+) -> SqsBatchResponse {
+    let today = ctx.today();
+    let mut work: Work<String> = BTreeMap::new();
+    let mut failed: Vec<String> = Vec::new();
     for message in &event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let body = message.body.as_deref().unwrap_or_default();
-        match serde_json::from_str::<Command>(body).map_err(|e| e.to_string()) {
-            Ok(Command::Rederive(r)) => {
+        match parse_message(body) {
+            Ok(Message::Command(Command::Rederive(r))) => {
                 match (WorkspaceId::parse(&r.workspace_id), Month::parse(&r.month)) {
-                    (Ok(w), Ok(m)) => months.entry((w, m)).or_default().push(id),
+                    (Ok(w), Ok(m)) => work.entry((w, m)).or_default().push(id),
                     (w, m) => {
-                        error!(message_id = %id, workspace = ?w.err(), month = ?m.err(), "rederive of an invalid month dropped")
+                        error!(message_id = %id, workspace = ?w.err(), month = ?m.err(), "rederive of an invalid month");
+                        failed.push(id);
                     }
                 }
             }
-            Ok(Command::Scheduled(s)) => {
+            Ok(Message::Command(Command::Scheduled(s))) => {
                 if let Err(reason) = run_schedule(ctx, s.day.as_deref()).await {
                     warn!(message_id = %id, %reason, "scheduled run failed; the message comes back");
-                    let mut f = BatchItemFailure::default();
-                    f.item_identifier = id;
-                    response.batch_item_failures.push(f);
+                    failed.push(id);
                 }
             }
-            Err(reason) if body.contains("DDBStreamBatchInfo") => {
-                error!(message_id = %id, %reason, body, "stream failure notice; rederive the affected months");
+            Ok(Message::Notice(notice)) => {
+                match recover(ctx, &notice, &id, &mut work, &today, metrics).await {
+                    Ok(()) => {}
+                    Err(reason) => {
+                        error!(message_id = %id, range = %notice.batch, %reason, "stream failure notice not recovered");
+                        failed.push(id);
+                    }
+                }
             }
             Err(reason) => {
-                error!(message_id = %id, %reason, body = %body.chars().take(500).collect::<String>(), "unreadable message dropped")
+                error!(message_id = %id, %reason, body = %body.chars().take(500).collect::<String>(), "unreadable message");
+                failed.push(id);
             }
         }
     }
-    for ((workspace, month), ids) in months {
-        if let Err(Later::Retry(reason)) = run(ctx, &workspace, &month, true).await {
-            warn!(%workspace, %month, %reason, "rederive failed; messages come back");
-            for id in ids {
-                let mut f = BatchItemFailure::default();
-                f.item_identifier = id;
-                response.batch_item_failures.push(f);
-            }
+    failed.extend(derive_all(ctx, work, deadline, true, metrics).await);
+    failed.sort();
+    failed.dedup();
+    let mut response = SqsBatchResponse::default();
+    for message in &event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        if failed.binary_search(&id).is_err() {
+            continue;
         }
+        if receive_count(message) >= ctx.settings.max_receives {
+            error!(message_id = %id, "failed on its last receive; the queue moves it to the dead-letter queue");
+            metrics.count(metrics::DEAD_LETTERED, 1);
+        }
+        let mut f = BatchItemFailure::default();
+        f.item_identifier = id;
+        response.batch_item_failures.push(f);
     }
     response
+}
+
+/// `ApproximateReceiveCount` of an SQS message (1 on its first delivery).
+pub fn receive_count(message: &aws_lambda_events::event::sqs::SqsMessage) -> u64 {
+    message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Reads a notice's range back from the stream and adds its records' months to `work` under the message's id.
+async fn recover(
+    ctx: &Insights,
+    notice: &StreamFailureNotice,
+    id: &String,
+    work: &mut Work<String>,
+    today: &Day,
+    metrics: &Metrics,
+) -> Result<(), String> {
+    let month = today.month();
+    let records = recover::read_range(&ctx.streams, &notice.batch, &month)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut triggers = 0;
+    for record in &records {
+        match add_record(work, record, id, today) {
+            Ok(true) => triggers += 1,
+            Ok(false) => {}
+            // The mapping reported such a record alone; it cannot be derived now either.
+            Err(reason) => warn!(message_id = %id, %reason, "unreadable record in a recovered range"),
+        }
+    }
+    metrics.count(metrics::STREAM_RANGES_RECOVERED, 1);
+    info!(message_id = %id, range = %notice.batch, records = records.len(), triggers, "stream range read back");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //!   (workspace, month), answering with per-record / per-message failures;
 //! - [`derive`]: one month's derivation: read, run the rules (`creatoros_core::insights`), write only the
 //!   difference under the month's lock and watermark;
+//! - [`recover`]: a stream failure notice turned back into its records (read from the stream while it keeps them);
 //! - [`context`]: clients, settings and work counters.
 
 #![deny(clippy::all)]
@@ -13,5 +14,6 @@
 pub mod context;
 pub mod derive;
 pub mod handler;
+pub mod recover;
 
 pub use context::{Insights, Settings};

@@ -3,20 +3,19 @@
 // The handler futures (five queries joined inside a derivation) nest deeper than the default limit.
 #![recursion_limit = "256"]
 
+use std::time::{Duration, Instant, SystemTime};
+
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::sqs::SqsEvent;
+use creatoros_core::metrics::Metrics;
 use creatoros_insights_worker::{handler, Insights};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
+use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_current_span(false)
-        .without_time()
-        .init();
+    creatoros_core::logging::init();
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(creatoros_core::config::sdk_retry())
         .load()
@@ -24,20 +23,33 @@ async fn main() -> Result<(), Error> {
     let ctx = Insights::from_env(&sdk)?;
     let ctx = &ctx;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // Lambda gives a wall-clock deadline; the handlers work with a monotonic one.
+        let left = event
+            .context
+            .deadline()
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        let deadline = Instant::now() + left;
+        let metrics = Metrics::new("insights");
+        let span = tracing::info_span!("invocation", requestId = %event.context.request_id);
         // Both event sources invoke this function; the first record says which one this is.
         let source = event.payload["Records"][0]["eventSource"]
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        Ok::<Value, Error>(if source == "aws:dynamodb" {
-            serde_json::to_value(
-                handler::handle_stream(ctx, serde_json::from_value::<Event>(event.payload)?).await,
-            )?
-        } else {
-            serde_json::to_value(
-                handler::handle_sqs(ctx, serde_json::from_value::<SqsEvent>(event.payload)?).await,
-            )?
-        })
+        let answer = async {
+            Ok::<Value, Error>(if source == "aws:dynamodb" {
+                let batch = serde_json::from_value::<Event>(event.payload)?;
+                serde_json::to_value(handler::handle_stream(ctx, batch, deadline, &metrics).await)?
+            } else {
+                let batch = serde_json::from_value::<SqsEvent>(event.payload)?;
+                serde_json::to_value(handler::handle_sqs(ctx, batch, deadline, &metrics).await)?
+            })
+        }
+        .instrument(span)
+        .await;
+        metrics.emit();
+        answer
     }))
     .await
 }

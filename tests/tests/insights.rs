@@ -274,13 +274,13 @@ async fn a_busy_month_is_derived_later_through_the_insights_queue() {
     use creatoros_core::entities::Lock;
     let mut p = PipelineHarness::new("insights-busy").await;
     // Another derivation of July holds the month's lock.
-    let lock = Lock {
-        workspace_id: "ws1".parse().unwrap(),
-        name: "derive-2026-07".into(),
-        owner: "someone-else".into(),
-        expires_at: "2999-01-01T00:00:00.000Z".into(),
-        holder: Some("insights".into()),
-    };
+    let lock = Lock::new(
+        "ws1".parse().unwrap(),
+        "derive-2026-07",
+        "someone-else",
+        time::macros::datetime!(2999-01-01 0:00 UTC),
+        Some("insights".into()),
+    );
     p.h.ctx.repo.put(&lock).await.unwrap();
     p.h.upload("imports/ws1/july.csv", planted(1200)).await;
     for _ in 0..6 {

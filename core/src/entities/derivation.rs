@@ -37,6 +37,7 @@ pub struct Derivation {
 }
 
 /// A workspace month the daily schedule re-derives on `day`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Schedule {
@@ -46,6 +47,27 @@ pub struct Schedule {
     pub workspace_id: WorkspaceId,
     /// The month to re-derive.
     pub month: Month,
+    /// When DynamoDB may delete the entry (epoch seconds): a week after its day, when it has long been read.
+    pub ttl: Option<i64>,
+}
+
+/// Days a schedule entry outlives its day before its TTL lets DynamoDB delete it.
+pub const SCHEDULE_KEPT_DAYS: i64 = 7;
+
+impl Schedule {
+    /// The entry re-deriving `month` of `workspace_id` on `day`.
+    pub fn new(day: time::Date, workspace_id: WorkspaceId, month: Month) -> Self {
+        let expires = day
+            .saturating_add(time::Duration::days(SCHEDULE_KEPT_DAYS))
+            .midnight()
+            .assume_utc();
+        Self {
+            day: day.to_string(),
+            workspace_id,
+            month,
+            ttl: Some(expires.unix_timestamp()),
+        }
+    }
 }
 
 impl Entity for Schedule {
