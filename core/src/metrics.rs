@@ -206,7 +206,10 @@ mod tests {
     #[test]
     fn counts_add_up_and_durations_keep_their_samples() {
         let m = Metrics::new("ingest");
-        assert!(m.document("N", 1).is_none(), "nothing recorded, nothing written");
+        assert!(
+            m.document("N", 1).is_none(),
+            "nothing recorded, nothing written"
+        );
         m.count(ROWS_INGESTED, 3);
         m.count(ROWS_INGESTED, 4);
         m.duration(IMPORT_DURATION, Duration::from_millis(1500));

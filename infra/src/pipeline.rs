@@ -47,7 +47,7 @@ pub struct LocalPipeline {
     sqs: aws_sdk_sqs::Client,
 }
 
-/// Time given to the insights handler per stream batch (the insights function's timeout).
+/// Time given to the insights handler per batch (the insights function's timeout).
 pub const STREAM_BATCH_BUDGET: Duration = Duration::from_secs(120);
 
 impl LocalPipeline {
@@ -92,7 +92,8 @@ impl LocalPipeline {
             insights_queue: QueueRunner::new(
                 sqs.clone(),
                 insights.settings.insights_queue_url.clone(),
-            ),
+            )
+            .with_budget(STREAM_BATCH_BUDGET),
             stream,
             ingest,
             insights,

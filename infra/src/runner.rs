@@ -3,8 +3,9 @@
 //!
 //! Like the mapping, it receives up to ten messages, hands them to the handler as one `SqsEvent`, deletes only
 //! the messages the handler did not report in `batchItemFailures`, and leaves the rest to come back (and, after
-//! `maxReceiveCount` receives, to the dead-letter queue). One local difference: a failed message's visibility is
-//! shortened to `retry_after`, so a local retry takes seconds rather than the queue's production timeout.
+//! `maxReceiveCount` receives, to the dead-letter queue). As with the mapping, a failed message's visibility is
+//! what the handler set (both workers set a backoff) or else the queue's timeout; `retry_after` can shorten it for
+//! a local run of handlers that set none.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -32,8 +33,9 @@ pub struct QueueRunner {
     pub batch_size: i32,
     /// Time given to the handler per batch (Lambda's function timeout).
     pub budget: Duration,
-    /// Visibility of a failed message before it is tried again (local speed-up).
-    pub retry_after: Duration,
+    /// Visibility of a failed message before it is tried again, overriding the handler's (local speed-up);
+    /// `None` behaves as Lambda does.
+    pub retry_after: Option<Duration>,
 }
 
 /// What one poll did.
@@ -53,8 +55,14 @@ impl QueueRunner {
             queue_url: queue_url.into(),
             batch_size: 10,
             budget: Duration::from_secs(300),
-            retry_after: Duration::from_secs(2),
+            retry_after: None,
         }
+    }
+
+    /// The same runner with another handler budget (the function's timeout).
+    pub fn with_budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
     }
 
     fn error(&self, message: impl std::fmt::Display) -> RunnerError {
@@ -121,12 +129,15 @@ impl QueueRunner {
         self.delete(&succeeded).await?;
         for (id, receipt) in handles.iter().filter(|(id, _)| failed.contains(id)) {
             debug!(message_id = %id, "handler failed the message; it will come back");
+            let Some(after) = self.retry_after else {
+                continue;
+            };
             let _ = self
                 .sqs
                 .change_message_visibility()
                 .queue_url(&self.queue_url)
                 .receipt_handle(receipt)
-                .visibility_timeout(self.retry_after.as_secs() as i32)
+                .visibility_timeout(after.as_secs() as i32)
                 .send()
                 .await;
         }

@@ -1,19 +1,17 @@
-//! Lambda entry point of the ingest worker: tracing, clients once, then the shared handler per batch.
+//! Lambda entry point of the ingest worker: logging and clients once, then the shared handler per batch, and the
+//! batch's metrics written to the log as EMF at its end.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use creatoros_core::metrics::Metrics;
 use creatoros_ingest::{handler, Ingest};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_current_span(false)
-        .without_time()
-        .init();
+    creatoros_core::logging::init();
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(creatoros_core::config::sdk_retry())
         .load()
@@ -27,9 +25,13 @@ async fn main() -> Result<(), Error> {
             .deadline()
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);
-        Ok::<SqsBatchResponse, Error>(
-            handler::handle(ctx, event.payload, Instant::now() + left).await,
-        )
+        let metrics = Metrics::new("ingest");
+        let span = tracing::info_span!("invocation", requestId = %event.context.request_id);
+        let response = handler::handle(ctx, event.payload, Instant::now() + left, &metrics)
+            .instrument(span)
+            .await;
+        metrics.emit();
+        Ok::<SqsBatchResponse, Error>(response)
     }))
     .await
 }

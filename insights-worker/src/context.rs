@@ -28,11 +28,16 @@ pub struct Settings {
     pub derive_margin: Duration,
     /// The insights queue's `maxReceiveCount`: a message failing on this receive goes to the dead-letter queue.
     pub max_receives: u64,
+    /// Visibility of a message after its first retryable failure; doubled on each later receive.
+    pub retry_base: Duration,
+    /// Longest visibility backoff.
+    pub retry_max: Duration,
 }
 
 impl Settings {
     /// From the environment: `CREATOROS_INSIGHTS_QUEUE_URL`; optional `CREATOROS_LEASE_SECS`,
-    /// `CREATOROS_DERIVE_CONCURRENCY`, `CREATOROS_MAX_RECEIVES`.
+    /// `CREATOROS_DERIVE_CONCURRENCY`, `CREATOROS_MAX_RECEIVES`, `CREATOROS_RETRY_BASE_SECONDS`,
+    /// `CREATOROS_RETRY_MAX_SECONDS`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut settings = Self::defaults(config::required(config::ENV_INSIGHTS_QUEUE_URL)?);
         if let Some(secs) = config::positive(config::ENV_LEASE_SECS)? {
@@ -43,6 +48,12 @@ impl Settings {
         }
         if let Some(n) = config::positive(config::ENV_MAX_RECEIVES)? {
             settings.max_receives = n;
+        }
+        if let Some(secs) = config::positive(config::ENV_RETRY_BASE_SECONDS)? {
+            settings.retry_base = Duration::from_secs(secs);
+        }
+        if let Some(secs) = config::positive(config::ENV_RETRY_MAX_SECONDS)? {
+            settings.retry_max = Duration::from_secs(secs);
         }
         Ok(settings)
     }
@@ -57,6 +68,8 @@ impl Settings {
             derive_concurrency: 4,
             derive_margin: Duration::from_secs(20),
             max_receives: 5,
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(900),
         }
     }
 }

@@ -15,6 +15,7 @@ use creatoros_core::entities::Schedule;
 use creatoros_core::ids::{Day, Month, WorkspaceId};
 use creatoros_core::insights::MonthData;
 use creatoros_core::metrics::{self, Metrics};
+use creatoros_core::retry::visibility_backoff;
 use creatoros_core::triggers::{is_trigger, touched};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -214,7 +215,10 @@ async fn derive_all<T: Clone + Ord>(
         match queue_rederives(&ctx.sqs, &ctx.settings.insights_queue_url, &months).await {
             Ok(queued) => {
                 metrics.count(metrics::DEFERRALS, queued as u64);
-                info!(months = queued, "out of time; the rest of the batch goes to the insights queue");
+                info!(
+                    months = queued,
+                    "out of time; the rest of the batch goes to the insights queue"
+                );
             }
             Err(reason) => {
                 warn!(%reason, "out of time and queueing failed; those triggers come back");
@@ -406,6 +410,8 @@ pub async fn handle_sqs(
     let today = ctx.today();
     let mut work: Work<String> = BTreeMap::new();
     let mut failed: Vec<String> = Vec::new();
+    // Failures no retry can fix: these messages come back at once, on their way to the dead-letter queue.
+    let mut permanent: Vec<String> = Vec::new();
     for message in &event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let body = message.body.as_deref().unwrap_or_default();
@@ -415,7 +421,7 @@ pub async fn handle_sqs(
                     (Ok(w), Ok(m)) => work.entry((w, m)).or_default().push(id),
                     (w, m) => {
                         error!(message_id = %id, workspace = ?w.err(), month = ?m.err(), "rederive of an invalid month");
-                        failed.push(id);
+                        permanent.push(id);
                     }
                 }
             }
@@ -428,36 +434,78 @@ pub async fn handle_sqs(
             Ok(Message::Notice(notice)) => {
                 match recover(ctx, &notice, &id, &mut work, &today, metrics).await {
                     Ok(()) => {}
-                    Err(reason) => {
-                        error!(message_id = %id, range = %notice.batch, %reason, "stream failure notice not recovered");
-                        failed.push(id);
+                    Err(e) => {
+                        error!(message_id = %id, range = %notice.batch, error = %e, "stream failure notice not recovered");
+                        if e.is_retryable() {
+                            failed.push(id);
+                        } else {
+                            permanent.push(id);
+                        }
                     }
                 }
             }
             Err(reason) => {
                 error!(message_id = %id, %reason, body = %body.chars().take(500).collect::<String>(), "unreadable message");
-                failed.push(id);
+                permanent.push(id);
             }
         }
     }
     failed.extend(derive_all(ctx, work, deadline, true, metrics).await);
     failed.sort();
     failed.dedup();
+    permanent.sort();
     let mut response = SqsBatchResponse::default();
     for message in &event.records {
         let id = message.message_id.clone().unwrap_or_default();
-        if failed.binary_search(&id).is_err() {
+        let is_permanent = permanent.binary_search(&id).is_ok();
+        if !is_permanent && failed.binary_search(&id).is_err() {
             continue;
         }
-        if receive_count(message) >= ctx.settings.max_receives {
-            error!(message_id = %id, "failed on its last receive; the queue moves it to the dead-letter queue");
-            metrics.count(metrics::DEAD_LETTERED, 1);
-        }
+        give_back(ctx, message, !is_permanent, metrics).await;
         let mut f = BatchItemFailure::default();
         f.item_identifier = id;
         response.batch_item_failures.push(f);
     }
     response
+}
+
+/// Sets a failed message's visibility (a backoff when a retry may help, none otherwise) and counts it; on its last
+/// receive it is left to the queue, which moves it to the dead-letter queue.
+async fn give_back(
+    ctx: &Insights,
+    message: &aws_lambda_events::event::sqs::SqsMessage,
+    retryable: bool,
+    metrics: &Metrics,
+) {
+    let id = message.message_id.as_deref().unwrap_or_default();
+    let receives = receive_count(message);
+    metrics.count(metrics::RETRIES, 1);
+    if receives >= ctx.settings.max_receives {
+        error!(message_id = %id, receives, "failed on its last receive; the queue moves it to the dead-letter queue");
+        metrics.count(metrics::DEAD_LETTERED, 1);
+        return;
+    }
+    let visibility = if retryable {
+        let count = u32::try_from(receives).unwrap_or(u32::MAX);
+        visibility_backoff(count, ctx.settings.retry_base, ctx.settings.retry_max)
+    } else {
+        Duration::ZERO
+    };
+    let Some(receipt) = message.receipt_handle.as_deref() else {
+        return;
+    };
+    if let Err(e) = ctx
+        .sqs
+        .change_message_visibility()
+        .queue_url(&ctx.settings.insights_queue_url)
+        .receipt_handle(receipt)
+        .visibility_timeout(i32::try_from(visibility.as_secs()).unwrap_or(i32::MAX))
+        .send()
+        .await
+    {
+        warn!(message_id = %id, error = %e.into_service_error(),
+              "visibility not changed; the message comes back after the queue's timeout");
+    }
 }
 
 /// `ApproximateReceiveCount` of an SQS message (1 on its first delivery).
@@ -477,18 +525,18 @@ async fn recover(
     work: &mut Work<String>,
     today: &Day,
     metrics: &Metrics,
-) -> Result<(), String> {
+) -> Result<(), recover::RecoverError> {
     let month = today.month();
-    let records = recover::read_range(&ctx.streams, &notice.batch, &month)
-        .await
-        .map_err(|e| e.to_string())?;
+    let records = recover::read_range(&ctx.streams, &notice.batch, &month).await?;
     let mut triggers = 0;
     for record in &records {
         match add_record(work, record, id, today) {
             Ok(true) => triggers += 1,
             Ok(false) => {}
             // The mapping reported such a record alone; it cannot be derived now either.
-            Err(reason) => warn!(message_id = %id, %reason, "unreadable record in a recovered range"),
+            Err(reason) => {
+                warn!(message_id = %id, %reason, "unreadable record in a recovered range")
+            }
         }
     }
     metrics.count(metrics::STREAM_RANGES_RECOVERED, 1);

@@ -215,9 +215,15 @@ mod tests {
         let notice: StreamFailureNotice = serde_json::from_str(body).unwrap();
         assert_eq!(notice.batch.shard_id, "shardId-0001");
         assert_eq!(notice.batch.batch_size, Some(3));
-        assert!(notice.batch.to_string().contains("800000000003126276362..=800000000003126276370"));
+        assert!(notice
+            .batch
+            .to_string()
+            .contains("800000000003126276362..=800000000003126276370"));
         let command = covering_command(&notice.batch, &"2026-12".parse().unwrap());
-        assert_eq!(command, "creatoros replay months --all-workspaces --since 2025-11");
+        assert_eq!(
+            command,
+            "creatoros replay months --all-workspaces --since 2025-11"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Shared pieces of the bench binaries (`src/bin/bench_*.rs`, `load`): generated exports, the parse path as a
 //! baseline would run it, one timed ingest invocation, and min/median/max over rounds kept in a results file.
 
+use creatoros_core::metrics::Metrics;
 use std::io::{BufRead, Cursor, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -102,7 +103,13 @@ pub async fn timed_invocation(h: &IngestHarness) -> Duration {
                 let took = &mut took;
                 async move {
                     let started = Instant::now();
-                    let answer = handler::handle(ctx, event, started + deadline_for_bench).await;
+                    let answer = handler::handle(
+                        ctx,
+                        event,
+                        started + deadline_for_bench,
+                        &Metrics::new("ingest"),
+                    )
+                    .await;
                     *took = Some(started.elapsed());
                     answer
                 }

@@ -1,5 +1,6 @@
 //! A private ingest pipeline on the local stack: fresh resources, the real handler, the local runner.
 
+use creatoros_core::metrics::Metrics;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -73,14 +74,15 @@ impl IngestHarness {
         settings.defer_delay = Duration::from_secs(1);
         settings.lease = Duration::from_secs(60);
         settings.stop_margin = Duration::ZERO;
+        settings.retry_base = Duration::from_secs(1);
+        settings.retry_max = Duration::from_secs(2);
         let ctx = Ingest {
             repo: TableRepo::new(stack.dynamodb(), &made.table, KeyCodec::default()),
             s3: stack.s3(),
             sqs: stack.sqs(),
             settings,
         };
-        let mut runner = QueueRunner::new(stack.sqs(), queue);
-        runner.retry_after = Duration::from_secs(1);
+        let runner = QueueRunner::new(stack.sqs(), queue);
         let harness = Self {
             stack,
             resources,
@@ -140,7 +142,9 @@ impl IngestHarness {
             &self.runner,
             Duration::from_millis(1500),
             Duration::from_secs(240),
-            |event, deadline| async move { handler::handle(ctx, event, deadline).await },
+            |event, deadline| async move {
+                handler::handle(ctx, event, deadline, &Metrics::new("ingest")).await
+            },
         )
         .await
         .expect("runner")

@@ -29,9 +29,12 @@ impl PipelineHarness {
             Settings::defaults(h.made.queue_urls[resources::INSIGHTS_QUEUE_ID].clone());
         settings.defer_delay = Duration::from_secs(1);
         settings.lease = Duration::from_secs(30);
+        settings.retry_base = Duration::from_secs(1);
+        settings.retry_max = Duration::from_secs(2);
         let insights = Insights {
             repo: h.ctx.repo.clone(),
             sqs: h.stack.sqs(),
+            streams: aws_sdk_dynamodbstreams::Client::new(&h.stack.sdk),
             settings,
             counters: Default::default(),
         };

@@ -155,8 +155,13 @@ async fn newer_upload_wins_whatever_order_files_are_processed_in() {
         message.body = Some(body);
         let mut event = SqsEvent::default();
         event.records.push(message);
-        let response =
-            handler::handle(&h.ctx, event, Instant::now() + Duration::from_secs(60)).await;
+        let response = handler::handle(
+            &h.ctx,
+            event,
+            Instant::now() + Duration::from_secs(60),
+            &creatoros_core::metrics::Metrics::new("ingest"),
+        )
+        .await;
         assert!(response.batch_item_failures.is_empty());
     }
     let metrics = h.metrics("ws1").await;
@@ -433,7 +438,14 @@ async fn only_the_message_that_can_succeed_later_comes_back() {
             max_attempts: 3,
             ..RetryPolicy::default()
         });
-    let response = handler::handle(&ctx, event, Instant::now() + Duration::from_secs(60)).await;
+    let metrics = creatoros_core::metrics::Metrics::new("ingest");
+    let response = handler::handle(
+        &ctx,
+        event,
+        Instant::now() + Duration::from_secs(60),
+        &metrics,
+    )
+    .await;
     let failed: Vec<&str> = response
         .batch_item_failures
         .iter()
@@ -441,9 +453,16 @@ async fn only_the_message_that_can_succeed_later_comes_back() {
         .collect();
     assert_eq!(
         failed,
-        ["throttled"],
-        "only the throttled message comes back"
+        ["garbage", "throttled"],
+        "the throttled message comes back, and the unreadable one, on its way to the dead-letter queue"
     );
+    assert_eq!(metrics.get(creatoros_core::metrics::RETRIES), 2.0);
+    assert_eq!(
+        metrics.get(creatoros_core::metrics::IMPORTS),
+        1.0,
+        "ws-good's import"
+    );
+    assert_eq!(metrics.get(creatoros_core::metrics::ROWS_INGESTED), 10.0);
     assert!(faults.throttled() >= 3);
     assert_eq!(h.metrics("ws-good").await.len(), 10);
     assert_eq!(

@@ -250,7 +250,14 @@ async fn a_poison_stream_record_is_reported_alone_and_the_rest_is_processed() {
     ]}))
     .unwrap();
     let started = Instant::now();
-    let response = handler::handle_stream(p.insights(), event).await;
+    let metrics = creatoros_core::metrics::Metrics::new("insights");
+    let response = handler::handle_stream(
+        p.insights(),
+        event,
+        Instant::now() + Duration::from_secs(120),
+        &metrics,
+    )
+    .await;
     let failed: Vec<String> = response
         .batch_item_failures
         .into_iter()
@@ -267,6 +274,8 @@ async fn a_poison_stream_record_is_reported_alone_and_the_rest_is_processed() {
         !insights(&p, "ws1", "2026-07").await.is_empty(),
         "and it ran"
     );
+    assert_eq!(metrics.get(creatoros_core::metrics::DERIVATIONS), 4.0);
+    assert!(metrics.get(creatoros_core::metrics::INSIGHTS_WRITTEN) >= 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@
 //! stream traffic, so the numbers are only comparable from a fresh start). Sizes can be changed:
 //! `load [files] [rows-per-file] [workspaces] [pollers]`.
 
+use creatoros_core::metrics::Metrics;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,7 +85,9 @@ async fn main() {
                 let polled = runner
                     .poll_once(Duration::from_secs(1), |event, deadline| {
                         let ctx = &ctx;
-                        async move { handler::handle(ctx, event, deadline).await }
+                        async move {
+                            handler::handle(ctx, event, deadline, &Metrics::new("ingest")).await
+                        }
                     })
                     .await;
                 if let Err(e) = polled {
