@@ -25,7 +25,7 @@
 #   CREATOROS_TOOLS_JOBS           build jobs for cargo install (default: 1, all cores when CI=true)
 #   CREATOROS_ADVISORY_DB          see deny, 1.
 #   CREATOROS_ADVISORY_FETCH_SECS  time allowed for fetching the database from GitHub (default 120)
-#   CREATOROS_REQUIRE_ADVISORIES   1: fail when no advisory database can be had
+#   CREATOROS_REQUIRE_ADVISORIES   1: fail when advisories cannot be checked for every locked crate
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
