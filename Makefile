@@ -9,13 +9,14 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint unit stack-up stack-down bench bench-insights bench-writes bench-rss bench-ingest bench-cost bench-worker-rss bench-init load fuzz
+.PHONY: help test demo lint tools deny unit stack-up stack-down bench bench-insights bench-writes bench-rss bench-ingest bench-cost bench-worker-rss bench-init load fuzz
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
 	@echo "make test        stack up, lint, every test, stack down (fails if anything fails)"
 	@echo "make unit        tests that need no servers"
-	@echo "make lint        cargo fmt --check and clippy -D warnings"
+	@echo "make lint        cargo fmt --check, clippy -D warnings and cargo deny check"
+	@echo "make tools       build the pinned cargo-deny from crates.io into .local/tools; deny: cargo deny check"
 	@echo "make stack-up    start DynamoDB Local + moto; stack-down stops them"
 	@echo "make bench       parse throughput (CSV, xlsx, zip); bench-writes: write strategies; bench-rss: memory"
 	@echo "make bench-ingest  ingest end to end against a naive loop and the BatchWriteItem ceiling"
@@ -28,6 +29,15 @@ help:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	infra/scripts/tools.sh deny
+
+# cargo-deny (advisories, licences, bans, sources: deny.toml) for the workspace and fuzz/, built from crates.io on
+# first use; the script says where the advisory database came from, or that there was none (see its comments).
+tools:
+	infra/scripts/tools.sh install
+
+deny:
+	infra/scripts/tools.sh deny
 
 unit:
 	cargo test --workspace --lib --bins -p creatoros-core
