@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use creatoros_core::config;
 use creatoros_core::triggers::STREAM_FILTER_PATTERNS;
 use creatoros_infra::resources::{self, Resources};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -19,7 +19,7 @@ fn repo_root() -> PathBuf {
 fn template() -> Value {
     let path = repo_root().join("infra/template.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_yaml::from_str(&text).expect("the template is plain YAML (long-form intrinsics only)")
+    serde_norway::from_str(&text).expect("the template is plain YAML (long-form intrinsics only)")
 }
 
 fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
@@ -638,7 +638,7 @@ fn every_iam_statement_names_its_actions_and_resources() {
             assert_eq!(st["Effect"].as_str(), Some("Allow"), "{id}");
             assert_eq!(
                 st["Principal"],
-                serde_yaml::from_str::<Value>(&format!("Service: {service}")).unwrap(),
+                serde_norway::from_str::<Value>(&format!("Service: {service}")).unwrap(),
                 "{id} trust policy"
             );
             assert_eq!(st["Action"].as_str(), Some("sts:AssumeRole"), "{id}");
@@ -686,7 +686,7 @@ fn the_daily_schedule_sends_the_scheduled_command_to_the_insights_queue() {
 
 #[test]
 fn the_statement_checker_rejects_broad_statements() {
-    let check = |yaml: &str| statement_problems(&serde_yaml::from_str(yaml).unwrap());
+    let check = |yaml: &str| statement_problems(&serde_norway::from_str(yaml).unwrap());
     let table = "Resource: {Fn::GetAtt: [Table, Arn]}";
 
     let wildcard_service = check(&format!("{{Effect: Allow, Action: 'dynamodb:*', {table}}}"));
