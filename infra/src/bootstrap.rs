@@ -7,15 +7,18 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_s3::types::{
-    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, Event, ExpirationStatus,
+    FilterRule, FilterRuleName, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    NoncurrentVersionExpiration, NotificationConfiguration, NotificationConfigurationFilter,
     QueueConfiguration, S3KeyFilter,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use tracing::{debug, info};
 
-use crate::resources::{QueueSpec, Resources, TableSpec};
+use crate::resources::{LifecycleRuleSpec, QueueSpec, Resources, TableSpec};
 
 /// A bootstrap step failed; the message names the resource and the AWS error.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +88,7 @@ pub async fn bootstrap(
     sqs: &aws_sdk_sqs::Client,
 ) -> Result<Provisioned, BootstrapError> {
     let stream_arn = ensure_table(dynamodb, &resources.table).await?;
+    ensure_ttl(dynamodb, &resources.table).await?;
     let mut queue_urls = HashMap::new();
     let mut queue_arns = HashMap::new();
     for queue in &resources.queues {
@@ -93,6 +97,7 @@ pub async fn bootstrap(
         queue_arns.insert(queue.logical_id.to_owned(), arn);
     }
     ensure_bucket(s3, resources, &queue_arns).await?;
+    ensure_lifecycle(s3, resources).await?;
     Ok(Provisioned {
         table: resources.table.name.clone(),
         stream_arn,
@@ -164,6 +169,53 @@ pub async fn ensure_table(
         resource,
         message: "table did not become ACTIVE in 10 s".into(),
     })
+}
+
+/// Time to live on the spec's attribute, as the template's `TimeToLiveSpecification` declares it. A table whose
+/// TTL is on another attribute has it turned off first (DynamoDB allows one TTL attribute).
+pub async fn ensure_ttl(
+    client: &aws_sdk_dynamodb::Client,
+    spec: &TableSpec,
+) -> Result<(), BootstrapError> {
+    let resource = format!("time to live of table {}", spec.name);
+    let current = client
+        .describe_time_to_live()
+        .table_name(&spec.name)
+        .send()
+        .await
+        .map_err(|e| fail(&resource, e))?
+        .time_to_live_description;
+    let status = current.as_ref().and_then(|d| d.time_to_live_status());
+    let attribute = current.as_ref().and_then(|d| d.attribute_name());
+    let on = matches!(
+        status,
+        Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+    );
+    if on && attribute == Some(spec.ttl_attribute) {
+        debug!(table = %spec.name, attribute = spec.ttl_attribute, "time to live already on");
+        return Ok(());
+    }
+    let set = |attribute: &str, enabled: bool| {
+        client
+            .update_time_to_live()
+            .table_name(&spec.name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attribute)
+                    .enabled(enabled)
+                    .build()
+                    .expect("attribute and flag are set"),
+            )
+            .send()
+    };
+    if let (true, Some(other)) = (on, attribute) {
+        set(other, false).await.map_err(|e| fail(&resource, e))?;
+    }
+    set(spec.ttl_attribute, true)
+        .await
+        .map_err(|e| fail(&resource, e))?;
+    info!(table = %spec.name, attribute = spec.ttl_attribute, "time to live enabled");
+    Ok(())
 }
 
 fn stream_spec(spec: &TableSpec) -> StreamSpecification {
@@ -381,5 +433,105 @@ async fn ensure_bucket(
             .map_err(|e| fail(&resource, e))?;
         info!(bucket = %spec.name, "notification configured");
     }
+    Ok(())
+}
+
+/// A lifecycle rule as S3 takes it. A whole-bucket rule gets an empty prefix filter (S3 wants a filter or a
+/// prefix on every rule; the empty prefix matches every key).
+fn lifecycle_rule(spec: &LifecycleRuleSpec) -> LifecycleRule {
+    let days = |d: u32| i32::try_from(d).unwrap_or(i32::MAX);
+    LifecycleRule::builder()
+        .id(spec.id)
+        .status(ExpirationStatus::Enabled)
+        .filter(
+            LifecycleRuleFilter::builder()
+                .prefix(spec.prefix.unwrap_or_default())
+                .build(),
+        )
+        .set_expiration(
+            spec.expiration_days
+                .map(|d| LifecycleExpiration::builder().days(days(d)).build()),
+        )
+        .set_noncurrent_version_expiration(spec.noncurrent_days.map(|d| {
+            NoncurrentVersionExpiration::builder()
+                .noncurrent_days(days(d))
+                .build()
+        }))
+        .set_abort_incomplete_multipart_upload(spec.abort_incomplete_upload_days.map(|d| {
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(days(d))
+                .build()
+        }))
+        .build()
+        .expect("status is set")
+}
+
+/// Whether a rule read back from S3 is the spec's: same id, enabled, same prefix and days, nothing else.
+fn rule_matches(current: &LifecycleRule, wanted: &LifecycleRuleSpec) -> bool {
+    let days = |d: Option<u32>| d.and_then(|d| i32::try_from(d).ok());
+    current.id() == Some(wanted.id)
+        && current.status() == &ExpirationStatus::Enabled
+        && current.transitions().is_empty()
+        && current.noncurrent_version_transitions().is_empty()
+        && current
+            .filter()
+            .and_then(|f| f.prefix())
+            .unwrap_or_default()
+            == wanted.prefix.unwrap_or_default()
+        && current.expiration().and_then(|e| e.days()) == days(wanted.expiration_days)
+        && current
+            .noncurrent_version_expiration()
+            .and_then(|n| n.noncurrent_days())
+            == days(wanted.noncurrent_days)
+        && current
+            .abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation())
+            == days(wanted.abort_incomplete_upload_days)
+}
+
+/// Whether the bucket's rules are exactly the spec's, order aside.
+fn lifecycle_matches(current: &[LifecycleRule], wanted: &[LifecycleRuleSpec]) -> bool {
+    current.len() == wanted.len()
+        && wanted
+            .iter()
+            .all(|w| current.iter().any(|c| rule_matches(c, w)))
+}
+
+/// The bucket's lifecycle rules, as the template's `LifecycleConfiguration` declares them: put when what the
+/// bucket has differs (or cannot be read), left alone otherwise.
+async fn ensure_lifecycle(
+    client: &aws_sdk_s3::Client,
+    resources: &Resources,
+) -> Result<(), BootstrapError> {
+    let spec = &resources.bucket;
+    let resource = format!("lifecycle of bucket {}", spec.name);
+    let same = match client
+        .get_bucket_lifecycle_configuration()
+        .bucket(&spec.name)
+        .send()
+        .await
+    {
+        Ok(current) => lifecycle_matches(current.rules(), &spec.lifecycle),
+        Err(e) => {
+            // NoSuchLifecycleConfiguration on a new bucket.
+            debug!(bucket = %spec.name, error = %e, "no readable lifecycle configuration; putting it");
+            false
+        }
+    };
+    if same {
+        return Ok(());
+    }
+    let configuration = BucketLifecycleConfiguration::builder()
+        .set_rules(Some(spec.lifecycle.iter().map(lifecycle_rule).collect()))
+        .build()
+        .expect("rules are set");
+    client
+        .put_bucket_lifecycle_configuration()
+        .bucket(&spec.name)
+        .lifecycle_configuration(configuration)
+        .send()
+        .await
+        .map_err(|e| fail(&resource, e))?;
+    info!(bucket = %spec.name, rules = spec.lifecycle.len(), "lifecycle configured");
     Ok(())
 }

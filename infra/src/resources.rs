@@ -1,6 +1,8 @@
 //! The pipeline's AWS resources, defined once: the local bootstrap creates them from this definition and a
-//! test checks that `infra/template.yaml` declares the same table, indexes, stream, queues and notification.
+//! test checks that `infra/template.yaml` declares the same table, indexes, stream, time to live, queues,
+//! notification and bucket lifecycle rules.
 
+use creatoros_core::contract::schema::TTL_ATTRIBUTE;
 use creatoros_core::contract::IndexName;
 
 /// Logical id of the table in the template.
@@ -47,6 +49,8 @@ pub struct TableSpec {
     pub stream_view: &'static str,
     /// Billing mode.
     pub billing_mode: &'static str,
+    /// The time-to-live attribute DynamoDB expires items by (locks and schedule entries carry it).
+    pub ttl_attribute: &'static str,
 }
 
 /// A queue, optionally with a dead-letter queue.
@@ -75,6 +79,83 @@ pub struct NotificationSpec {
     pub queue: &'static str,
 }
 
+/// One lifecycle rule of the imports bucket (every rule is enabled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleRuleSpec {
+    /// Rule id, the same as in the template.
+    pub id: &'static str,
+    /// Key prefix the rule applies to; `None` for the whole bucket.
+    pub prefix: Option<&'static str>,
+    /// Days after creation when current objects expire.
+    pub expiration_days: Option<u32>,
+    /// Days after which a noncurrent (overwritten or deleted) version is removed.
+    pub noncurrent_days: Option<u32>,
+    /// Days after which an unfinished multipart upload is aborted.
+    pub abort_incomplete_upload_days: Option<u32>,
+}
+
+/// How long the bucket keeps what it holds; the template's `RejectsRetentionInDays` and
+/// `ImportsRetentionInDays` parameters, whose defaults are [`Retention::default`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Days a rejected-rows file under `rejects/` is kept.
+    pub rejects_days: u32,
+    /// Days a raw upload under `imports/` is kept; 0 keeps it forever (a reingest replays it).
+    pub imports_days: u32,
+}
+
+/// Rejects are kept 30 days, uploads forever.
+pub const REJECTS_RETENTION_DAYS: u32 = 30;
+/// Raw uploads are kept forever by default (0): they are the source every replay reads.
+pub const IMPORTS_RETENTION_DAYS: u32 = 0;
+/// Days a noncurrent version of an object is kept (versioning makes overwrites recoverable, not permanent).
+pub const NONCURRENT_VERSION_DAYS: u32 = 30;
+/// Days before an unfinished multipart upload is aborted.
+pub const ABORT_INCOMPLETE_UPLOAD_DAYS: u32 = 7;
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            rejects_days: REJECTS_RETENTION_DAYS,
+            imports_days: IMPORTS_RETENTION_DAYS,
+        }
+    }
+}
+
+impl Retention {
+    /// The bucket's lifecycle rules for this retention, in the template's order.
+    pub fn lifecycle_rules(self) -> Vec<LifecycleRuleSpec> {
+        let rule = |id, prefix| LifecycleRuleSpec {
+            id,
+            prefix,
+            expiration_days: None,
+            noncurrent_days: None,
+            abort_incomplete_upload_days: None,
+        };
+        let mut rules = vec![
+            LifecycleRuleSpec {
+                noncurrent_days: Some(NONCURRENT_VERSION_DAYS),
+                ..rule("ExpireOldVersions", None)
+            },
+            LifecycleRuleSpec {
+                abort_incomplete_upload_days: Some(ABORT_INCOMPLETE_UPLOAD_DAYS),
+                ..rule("AbortIncompleteUploads", None)
+            },
+            LifecycleRuleSpec {
+                expiration_days: Some(self.rejects_days),
+                ..rule("ExpireRejects", Some(REJECTS_PREFIX))
+            },
+        ];
+        if self.imports_days > 0 {
+            rules.push(LifecycleRuleSpec {
+                expiration_days: Some(self.imports_days),
+                ..rule("ExpireImports", Some(IMPORTS_PREFIX))
+            });
+        }
+        rules
+    }
+}
+
 /// The imports bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketSpec {
@@ -82,6 +163,8 @@ pub struct BucketSpec {
     pub name: String,
     /// Upload notification.
     pub notification: NotificationSpec,
+    /// Lifecycle rules (expiry of rejects, old versions, unfinished uploads and, if asked, uploads).
+    pub lifecycle: Vec<LifecycleRuleSpec>,
 }
 
 /// Every resource of the pipeline.
@@ -99,7 +182,8 @@ pub struct Resources {
 pub const INGEST_FUNCTION_TIMEOUT_SECS: u32 = 300;
 /// Insights function timeout in the template; the insights queue's visibility is six times this.
 pub const INSIGHTS_FUNCTION_TIMEOUT_SECS: u32 = 120;
-/// Receives before a message is dead-lettered.
+/// Receives before a message is dead-lettered: the default of the template's `IngestMaxReceiveCount` and
+/// `InsightsMaxReceiveCount`, which the workers also read (`CREATOROS_MAX_RECEIVES`) to tell a final receive.
 pub const MAX_RECEIVE_COUNT: u32 = 5;
 const FOURTEEN_DAYS: u32 = 14 * 24 * 3600;
 const FOUR_DAYS: u32 = 4 * 24 * 3600;
@@ -134,6 +218,7 @@ impl Resources {
                 indexes: vec![gsi(IndexName::Gsi1), gsi(IndexName::Gsi2)],
                 stream_view: "NEW_AND_OLD_IMAGES",
                 billing_mode: "PAY_PER_REQUEST",
+                ttl_attribute: TTL_ATTRIBUTE,
             },
             bucket: BucketSpec {
                 name: format!("{prefix}-imports"),
@@ -142,6 +227,7 @@ impl Resources {
                     prefix: IMPORTS_PREFIX,
                     queue: INGEST_QUEUE_ID,
                 },
+                lifecycle: Retention::default().lifecycle_rules(),
             },
             queues: vec![
                 queue(INGEST_DLQ_ID, "ingest-dlq", 30, None),
@@ -184,6 +270,35 @@ mod tests {
                 assert!(at < i, "{} before {}", dlq, q.logical_id);
             }
         }
+    }
+
+    #[test]
+    fn rejects_expire_and_uploads_are_kept_unless_asked() {
+        let ids =
+            |r: Retention| -> Vec<&str> { r.lifecycle_rules().iter().map(|l| l.id).collect() };
+        assert_eq!(
+            ids(Retention::default()),
+            [
+                "ExpireOldVersions",
+                "AbortIncompleteUploads",
+                "ExpireRejects"
+            ]
+        );
+        let rules = Retention {
+            rejects_days: 7,
+            imports_days: 400,
+        }
+        .lifecycle_rules();
+        let imports = rules.iter().find(|r| r.id == "ExpireImports").unwrap();
+        assert_eq!(
+            (imports.prefix, imports.expiration_days),
+            (Some(IMPORTS_PREFIX), Some(400))
+        );
+        let rejects = rules.iter().find(|r| r.id == "ExpireRejects").unwrap();
+        assert_eq!(
+            (rejects.prefix, rejects.expiration_days),
+            (Some(REJECTS_PREFIX), Some(7))
+        );
     }
 
     #[test]

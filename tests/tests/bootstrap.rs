@@ -1,8 +1,11 @@
-//! The local bootstrap against DynamoDB Local and moto: it makes what the definition says, running it twice
-//! changes nothing, and an upload under `imports/` (only there) reaches the ingest queue.
+//! The local bootstrap against DynamoDB Local and moto: it makes what the definition says (the table's time to
+//! live and the bucket's lifecycle rules included), running it twice changes nothing, it corrects a drifted
+//! lifecycle, and an upload under `imports/` (only there) reaches the ingest queue.
 
-use aws_sdk_dynamodb::types::StreamViewType;
+use aws_sdk_dynamodb::types::{StreamViewType, TimeToLiveStatus};
+use aws_sdk_s3::types::ExpirationStatus;
 use aws_sdk_sqs::types::QueueAttributeName;
+use creatoros_core::contract::schema::TTL_ATTRIBUTE;
 use creatoros_infra::bootstrap;
 use creatoros_infra::resources::{self, Resources};
 use creatoros_tests::{unique, LocalStack};
@@ -110,6 +113,139 @@ async fn bootstrap_makes_the_definition_and_is_idempotent() {
             None => assert!(!attrs.contains_key(&QueueAttributeName::RedrivePolicy)),
         }
     }
+}
+
+/// The bucket's lifecycle rules as (id, prefix, expiration days, noncurrent days, abort-upload days), sorted.
+type Rule = (String, String, Option<i32>, Option<i32>, Option<i32>);
+
+async fn lifecycle_of(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<Rule> {
+    let out = s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let mut rules: Vec<Rule> = out
+        .rules()
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status(), &ExpirationStatus::Enabled, "{r:?}");
+            (
+                r.id().unwrap_or_default().to_owned(),
+                r.filter()
+                    .and_then(|f| f.prefix())
+                    .unwrap_or_default()
+                    .to_owned(),
+                r.expiration().and_then(|e| e.days()),
+                r.noncurrent_version_expiration()
+                    .and_then(|n| n.noncurrent_days()),
+                r.abort_incomplete_multipart_upload()
+                    .and_then(|a| a.days_after_initiation()),
+            )
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+fn wanted_lifecycle(resources: &Resources) -> Vec<Rule> {
+    let days = |d: Option<u32>| d.map(|d| i32::try_from(d).unwrap());
+    let mut rules: Vec<Rule> = resources
+        .bucket
+        .lifecycle
+        .iter()
+        .map(|r| {
+            (
+                r.id.to_owned(),
+                r.prefix.unwrap_or_default().to_owned(),
+                days(r.expiration_days),
+                days(r.noncurrent_days),
+                days(r.abort_incomplete_upload_days),
+            )
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[tokio::test]
+async fn bootstrap_enables_the_tables_time_to_live() {
+    let stack = LocalStack::connect().await;
+    let resources = Resources::named(&unique("ttl"));
+    assert_eq!(resources.table.ttl_attribute, TTL_ATTRIBUTE);
+    let (ddb, s3, sqs) = (stack.dynamodb(), stack.s3(), stack.sqs());
+    for _ in 0..2 {
+        bootstrap::bootstrap(&resources, &ddb, &s3, &sqs)
+            .await
+            .unwrap();
+        let ttl = ddb
+            .describe_time_to_live()
+            .table_name(&resources.table.name)
+            .send()
+            .await
+            .unwrap()
+            .time_to_live_description
+            .expect("a time-to-live description");
+        assert_eq!(ttl.attribute_name(), Some(TTL_ATTRIBUTE));
+        assert!(
+            matches!(
+                ttl.time_to_live_status(),
+                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            ),
+            "{ttl:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bootstrap_applies_the_buckets_lifecycle_rules_and_corrects_drift() {
+    let stack = LocalStack::connect().await;
+    let resources = Resources::named(&unique("lifecycle"));
+    let (ddb, s3, sqs) = (stack.dynamodb(), stack.s3(), stack.sqs());
+    bootstrap::bootstrap(&resources, &ddb, &s3, &sqs)
+        .await
+        .unwrap();
+    let rules = lifecycle_of(&s3, &resources.bucket.name).await;
+    assert_eq!(rules, wanted_lifecycle(&resources));
+    // The defaults: rejects expire after 30 days, uploads are kept.
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.1 == resources::REJECTS_PREFIX && r.2 == Some(30)),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.iter().any(|r| r.1 == resources::IMPORTS_PREFIX),
+        "{rules:?}"
+    );
+
+    // Another retention (uploads expire too) replaces the rules on the next run.
+    let mut changed = resources.clone();
+    changed.bucket.lifecycle = resources::Retention {
+        rejects_days: 7,
+        imports_days: 400,
+    }
+    .lifecycle_rules();
+    bootstrap::bootstrap(&changed, &ddb, &s3, &sqs)
+        .await
+        .unwrap();
+    let rules = lifecycle_of(&s3, &resources.bucket.name).await;
+    assert_eq!(rules, wanted_lifecycle(&changed));
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.1 == resources::IMPORTS_PREFIX && r.2 == Some(400)),
+        "{rules:?}"
+    );
+
+    // And back.
+    bootstrap::bootstrap(&resources, &ddb, &s3, &sqs)
+        .await
+        .unwrap();
+    assert_eq!(
+        lifecycle_of(&s3, &resources.bucket.name).await,
+        wanted_lifecycle(&resources)
+    );
 }
 
 #[tokio::test]

@@ -1,16 +1,20 @@
 //! `infra/template.yaml` is valid (cfn-lint) and declares what the local bootstrap creates: the same table,
-//! indexes, stream view, queues, redrive policies, upload notification and stream filter. It is also secure as
-//! written: checkov finds nothing (every suppression carries its reason), every IAM statement names its actions
-//! and resources, buckets and queues are encrypted, buckets block public access, every bucket and queue policy
-//! refuses plain HTTP, and every dead-letter queue has an alarm on its depth.
+//! indexes, stream view, time to live, queues, redrive policies, upload notification, bucket lifecycle rules and
+//! stream filter. Its parameters have reasoned defaults and reach the places they tune; the functions get the
+//! environment, log format and permissions the workers need; the alarms watch the right metrics and the
+//! dashboard shows every metric the workers emit. It is also secure as written: checkov finds nothing (every
+//! suppression carries its reason), every IAM statement names its actions and resources, buckets and queues are
+//! encrypted, buckets block public access, every bucket and queue policy refuses plain HTTP, and every
+//! dead-letter queue has an alarm on its depth.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use creatoros_core::config;
+use creatoros_core::contract::schema::TTL_ATTRIBUTE;
 use creatoros_core::triggers::STREAM_FILTER_PATTERNS;
-use creatoros_infra::resources::{self, Resources};
-use serde_yaml::Value;
+use creatoros_infra::resources::{self, Resources, Retention};
+use serde_norway::{Mapping, Value};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -19,7 +23,7 @@ fn repo_root() -> PathBuf {
 fn template() -> Value {
     let path = repo_root().join("infra/template.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_yaml::from_str(&text).expect("the template is plain YAML (long-form intrinsics only)")
+    serde_norway::from_str(&text).expect("the template is plain YAML (long-form intrinsics only)")
 }
 
 fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
@@ -39,6 +43,123 @@ fn get_att(v: &Value) -> (String, String) {
 fn s(v: &Value) -> &str {
     v.as_str()
         .unwrap_or_else(|| panic!("expected a string, got {v:?}"))
+}
+
+/// A parsed YAML snippet (for expected intrinsics such as `{Ref: Table}`).
+fn yaml(text: &str) -> Value {
+    serde_norway::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// A scalar as CloudFormation passes it on: every parameter value is a string.
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(text) => text.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => panic!("expected a scalar, got {other:?}"),
+    }
+}
+
+/// A whole number written as a number or a numeric string.
+fn number(v: &Value) -> u64 {
+    scalar(v)
+        .parse()
+        .unwrap_or_else(|_| panic!("expected a whole number, got {v:?}"))
+}
+
+/// The template as CloudFormation would see it with these parameter values (the rest at their defaults):
+/// parameter `Ref`s become their values, `Fn::If` takes its branch, and `Ref: AWS::NoValue` disappears (`None`
+/// for the whole value). Resource references and other intrinsics are left as written.
+struct Deployed<'a> {
+    t: &'a Value,
+    parameters: BTreeMap<String, String>,
+}
+
+impl<'a> Deployed<'a> {
+    fn with_defaults(t: &'a Value) -> Self {
+        Self::with(t, &[])
+    }
+
+    fn with(t: &'a Value, overrides: &[(&str, &str)]) -> Self {
+        let mut parameters: BTreeMap<String, String> = t["Parameters"]
+            .as_mapping()
+            .expect("Parameters")
+            .iter()
+            .map(|(name, p)| (s(name).to_owned(), scalar(&p["Default"])))
+            .collect();
+        for (name, value) in overrides {
+            assert!(parameters.contains_key(*name), "no parameter {name}");
+            parameters.insert((*name).to_owned(), (*value).to_owned());
+        }
+        Deployed { t, parameters }
+    }
+
+    fn condition(&self, name: &str) -> bool {
+        let c = &self.t["Conditions"][name];
+        assert!(!c.is_null(), "no condition {name}");
+        self.truth(c)
+    }
+
+    fn truth(&self, c: &Value) -> bool {
+        let args = |key: &str| c[key].as_sequence().map(Vec::as_slice);
+        if let Some([inner]) = args("Fn::Not") {
+            !self.truth(inner)
+        } else if let Some([a, b]) = args("Fn::Equals") {
+            let value = |v| scalar(&self.value(v).expect("a value to compare"));
+            value(a) == value(b)
+        } else if let Some(all) = args("Fn::And") {
+            all.iter().all(|c| self.truth(c))
+        } else if let Some(any) = args("Fn::Or") {
+            any.iter().any(|c| self.truth(c))
+        } else if let Some(name) = c["Condition"].as_str() {
+            self.condition(name)
+        } else {
+            panic!("not a condition: {}", compact(c))
+        }
+    }
+
+    fn value(&self, v: &Value) -> Option<Value> {
+        match v {
+            Value::Mapping(m) if m.len() == 1 && v["Ref"].is_string() => {
+                let name = s(&v["Ref"]);
+                if name == "AWS::NoValue" {
+                    None
+                } else if let Some(value) = self.parameters.get(name) {
+                    Some(Value::String(value.clone()))
+                } else {
+                    Some(v.clone())
+                }
+            }
+            Value::Mapping(m) if m.len() == 1 && v["Fn::If"].is_sequence() => {
+                match v["Fn::If"].as_sequence().map(Vec::as_slice) {
+                    Some([condition, yes, no]) => self.value(if self.condition(s(condition)) {
+                        yes
+                    } else {
+                        no
+                    }),
+                    _ => panic!("malformed Fn::If: {}", compact(v)),
+                }
+            }
+            Value::Mapping(m) => {
+                let mut out = Mapping::new();
+                for (k, item) in m {
+                    if let Some(item) = self.value(item) {
+                        out.insert(k.clone(), item);
+                    }
+                }
+                Some(Value::Mapping(out))
+            }
+            Value::Sequence(items) => Some(Value::Sequence(
+                items.iter().filter_map(|item| self.value(item)).collect(),
+            )),
+            other => Some(other.clone()),
+        }
+    }
+
+    /// A resource's properties as deployed.
+    fn properties(&self, id: &str) -> Value {
+        self.value(resource(self.t, id)).expect("properties")
+    }
 }
 
 /// A tool `infra/scripts/stack.sh install` puts under `.local/`, or the path in `env` when set.
@@ -160,9 +281,14 @@ fn queues_match_the_bootstrap_definition() {
                     get_att(&policy["deadLetterTargetArn"]),
                     (dlq.to_owned(), "Arn".to_owned())
                 );
+                let deployed = Deployed::with_defaults(&t)
+                    .value(&policy["maxReceiveCount"])
+                    .expect("a receive count");
                 assert_eq!(
-                    policy["maxReceiveCount"].as_u64(),
-                    Some(u64::from(max_receive))
+                    number(&deployed),
+                    u64::from(max_receive),
+                    "{}",
+                    q.logical_id
                 );
             }
             None => assert!(
@@ -205,6 +331,21 @@ fn function_property<'a>(t: &'a Value, id: &str, name: &str) -> &'a Value {
     }
 }
 
+/// A function's environment variables: `Globals.Function`'s merged with its own (SAM merges maps, the
+/// function's entries winning).
+fn function_environment<'a>(t: &'a Value, id: &str) -> BTreeMap<&'a str, &'a Value> {
+    let mut env = BTreeMap::new();
+    for vars in [
+        &t["Globals"]["Function"]["Environment"]["Variables"],
+        &resource(t, id)["Environment"]["Variables"],
+    ] {
+        for (name, value) in vars.as_mapping().into_iter().flatten() {
+            env.insert(s(name), value);
+        }
+    }
+    env
+}
+
 #[test]
 fn functions_fit_their_queues_and_read_the_shared_configuration() {
     let t = template();
@@ -235,7 +376,7 @@ fn functions_fit_their_queues_and_read_the_shared_configuration() {
             Some("arm64"),
             "{function}"
         );
-        let env = function_property(&t, function, "Environment");
+        let env = function_environment(&t, function);
         for var in [
             config::ENV_TABLE,
             config::ENV_BUCKET,
@@ -245,7 +386,7 @@ fn functions_fit_their_queues_and_read_the_shared_configuration() {
             config::ENV_INSIGHTS_DLQ_URL,
             config::ENV_KEY_CASING,
         ] {
-            assert!(!env["Variables"][var].is_null(), "{function} lacks {var}");
+            assert!(env.contains_key(var), "{function} lacks {var}");
         }
         let events = resource(&t, function)["Events"].as_mapping().unwrap();
         let sqs: Vec<&Value> = events.values().filter(|e| s(&e["Type"]) == "SQS").collect();
@@ -638,7 +779,7 @@ fn every_iam_statement_names_its_actions_and_resources() {
             assert_eq!(st["Effect"].as_str(), Some("Allow"), "{id}");
             assert_eq!(
                 st["Principal"],
-                serde_yaml::from_str::<Value>(&format!("Service: {service}")).unwrap(),
+                serde_norway::from_str::<Value>(&format!("Service: {service}")).unwrap(),
                 "{id} trust policy"
             );
             assert_eq!(st["Action"].as_str(), Some("sts:AssumeRole"), "{id}");
@@ -686,7 +827,7 @@ fn the_daily_schedule_sends_the_scheduled_command_to_the_insights_queue() {
 
 #[test]
 fn the_statement_checker_rejects_broad_statements() {
-    let check = |yaml: &str| statement_problems(&serde_yaml::from_str(yaml).unwrap());
+    let check = |yaml: &str| statement_problems(&serde_norway::from_str(yaml).unwrap());
     let table = "Resource: {Fn::GetAtt: [Table, Arn]}";
 
     let wildcard_service = check(&format!("{{Effect: Allow, Action: 'dynamodb:*', {table}}}"));
@@ -940,6 +1081,733 @@ fn every_dead_letter_queue_has_a_depth_alarm() {
         assert!(
             !p["AlarmActions"].is_null(),
             "{id} notifies the alarm topic when one is given"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parameters, time to live, lifecycle and retention.
+
+/// Every tuning parameter, its default and the places that read it (paths from the template's root; a
+/// sequence index is written as its number).
+const WIRED_PARAMETERS: &[(&str, u64, &[&str])] = &[
+    (
+        "StreamBatchSize",
+        100,
+        &["Resources/InsightsFunction/Properties/Events/TableChanges/Properties/BatchSize"],
+    ),
+    (
+        "StreamParallelizationFactor",
+        4,
+        &["Resources/InsightsFunction/Properties/Events/TableChanges/Properties/ParallelizationFactor"],
+    ),
+    (
+        "InsightsQueueBatchSize",
+        10,
+        &["Resources/InsightsFunction/Properties/Events/Rederive/Properties/BatchSize"],
+    ),
+    (
+        "InsightsQueueMaximumConcurrency",
+        5,
+        &["Resources/InsightsFunction/Properties/Events/Rederive/Properties/ScalingConfig/MaximumConcurrency"],
+    ),
+    (
+        "IngestQueueBatchSize",
+        10,
+        &["Resources/IngestFunction/Properties/Events/Uploads/Properties/BatchSize"],
+    ),
+    (
+        "IngestQueueMaximumConcurrency",
+        10,
+        &["Resources/IngestFunction/Properties/Events/Uploads/Properties/ScalingConfig/MaximumConcurrency"],
+    ),
+    (
+        "IngestMaxReceiveCount",
+        resources::MAX_RECEIVE_COUNT as u64,
+        &[
+            "Resources/IngestQueue/Properties/RedrivePolicy/maxReceiveCount",
+            "Resources/IngestFunction/Properties/Environment/Variables/CREATOROS_MAX_RECEIVES",
+        ],
+    ),
+    (
+        "InsightsMaxReceiveCount",
+        resources::MAX_RECEIVE_COUNT as u64,
+        &[
+            "Resources/InsightsQueue/Properties/RedrivePolicy/maxReceiveCount",
+            "Resources/InsightsFunction/Properties/Environment/Variables/CREATOROS_MAX_RECEIVES",
+        ],
+    ),
+    (
+        "RejectsRetentionInDays",
+        resources::REJECTS_RETENTION_DAYS as u64,
+        &["Resources/ImportsBucket/Properties/LifecycleConfiguration/Rules/2/ExpirationInDays"],
+    ),
+    (
+        "ImportsRetentionInDays",
+        resources::IMPORTS_RETENTION_DAYS as u64,
+        &[
+            "Conditions/ExpiresImports/Fn::Not/0/Fn::Equals/0",
+            "Resources/ImportsBucket/Properties/LifecycleConfiguration/Rules/3/Fn::If/1/ExpirationInDays",
+        ],
+    ),
+    (
+        "StreamIteratorAgeAlarmMilliseconds",
+        15 * 60 * 1000,
+        &["Resources/InsightsStreamIteratorAgeAlarm/Properties/Threshold"],
+    ),
+    (
+        "QueueOldestMessageAlarmSeconds",
+        3600,
+        &[
+            "Resources/IngestQueueOldestMessageAlarm/Properties/Threshold",
+            "Resources/InsightsQueueOldestMessageAlarm/Properties/Threshold",
+        ],
+    ),
+];
+
+/// Every `Ref` in `v` as (path, name), paths as in [`WIRED_PARAMETERS`].
+fn refs(v: &Value, path: &str, found: &mut Vec<(String, String)>) {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}/{key}")
+        }
+    };
+    match v {
+        Value::Mapping(m) => {
+            if let Some(name) = v["Ref"].as_str() {
+                found.push((path.to_owned(), name.to_owned()));
+            }
+            for (k, item) in m {
+                refs(item, &join(&scalar(k)), found);
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                refs(item, &join(&i.to_string()), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn tuning_parameters_have_reasoned_defaults_and_reach_what_they_tune() {
+    let t = template();
+    let mut all = Vec::new();
+    refs(&t, "", &mut all);
+    for (name, default, places) in WIRED_PARAMETERS {
+        let p = &t["Parameters"][*name];
+        assert_eq!(p["Type"].as_str(), Some("Number"), "{name}");
+        assert_eq!(number(&p["Default"]), *default, "{name} default");
+        if !p["MinValue"].is_null() {
+            assert!(number(&p["MinValue"]) <= *default, "{name} MinValue");
+        }
+        if !p["MaxValue"].is_null() {
+            assert!(*default <= number(&p["MaxValue"]), "{name} MaxValue");
+        }
+        // The description gives the default and the reason for it.
+        let description = s(&p["Description"]);
+        assert!(
+            description.contains(&default.to_string())
+                && description.split_whitespace().count() >= 15,
+            "{name}: say the default and why: {description:?}"
+        );
+        let used: BTreeSet<&str> = all
+            .iter()
+            .filter(|(_, n)| n == name)
+            .map(|(path, _)| path.as_str())
+            .collect();
+        assert_eq!(used, places.iter().copied().collect(), "{name} is read at");
+    }
+    // Every parameter is one of these or an older one, and every one is read somewhere.
+    for (name, _) in t["Parameters"].as_mapping().unwrap() {
+        let name = s(name);
+        assert!(
+            all.iter().any(|(_, n)| n == name),
+            "parameter {name} is never used"
+        );
+    }
+}
+
+#[test]
+fn the_table_expires_items_by_the_contracts_ttl_attribute() {
+    let t = template();
+    let want = Resources::named("any").table;
+    assert_eq!(want.ttl_attribute, TTL_ATTRIBUTE);
+    let ttl = &resource(&t, resources::TABLE_ID)["TimeToLiveSpecification"];
+    assert_eq!(ttl["AttributeName"].as_str(), Some(TTL_ATTRIBUTE));
+    assert_eq!(ttl["Enabled"].as_bool(), Some(true));
+}
+
+/// One deployed lifecycle rule as (id, prefix, expiration, noncurrent, abort-upload days); only properties the
+/// definition has are allowed, so the comparison is complete.
+type Rule = (
+    String,
+    Option<String>,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+);
+
+fn template_lifecycle(d: &Deployed) -> Vec<Rule> {
+    let props = d.properties(resources::BUCKET_ID);
+    let mut rules: Vec<Rule> = props["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .expect("lifecycle rules")
+        .iter()
+        .map(|r| {
+            let keys: BTreeSet<String> = r.as_mapping().unwrap().keys().map(scalar).collect();
+            let known: BTreeSet<String> = [
+                "Id",
+                "Status",
+                "Prefix",
+                "ExpirationInDays",
+                "NoncurrentVersionExpiration",
+                "AbortIncompleteMultipartUpload",
+            ]
+            .map(str::to_owned)
+            .into();
+            assert!(
+                keys.is_subset(&known),
+                "a rule the bootstrap cannot make: {}",
+                compact(r)
+            );
+            assert_eq!(r["Status"].as_str(), Some("Enabled"), "{}", compact(r));
+            let days = |v: &Value| (!v.is_null()).then(|| number(v));
+            (
+                s(&r["Id"]).to_owned(),
+                r["Prefix"].as_str().map(str::to_owned),
+                days(&r["ExpirationInDays"]),
+                days(&r["NoncurrentVersionExpiration"]["NoncurrentDays"]),
+                days(&r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]),
+            )
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+fn bootstrap_lifecycle(retention: Retention) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = retention
+        .lifecycle_rules()
+        .into_iter()
+        .map(|r| {
+            (
+                r.id.to_owned(),
+                r.prefix.map(str::to_owned),
+                r.expiration_days.map(u64::from),
+                r.noncurrent_days.map(u64::from),
+                r.abort_incomplete_upload_days.map(u64::from),
+            )
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn bucket_lifecycle_matches_the_bootstrap_definition() {
+    let t = template();
+    // The defaults: the bootstrap's own rules (rejects expire after 30 days, uploads are kept).
+    assert_eq!(
+        Resources::named("any").bucket.lifecycle,
+        Retention::default().lifecycle_rules()
+    );
+    let defaults = template_lifecycle(&Deployed::with_defaults(&t));
+    assert_eq!(defaults, bootstrap_lifecycle(Retention::default()));
+    assert!(
+        !defaults
+            .iter()
+            .any(|r| r.1.as_deref() == Some(resources::IMPORTS_PREFIX)),
+        "uploads are kept by default: {defaults:?}"
+    );
+    // Another retention, uploads expiring too.
+    let d = Deployed::with(
+        &t,
+        &[
+            ("RejectsRetentionInDays", "7"),
+            ("ImportsRetentionInDays", "400"),
+        ],
+    );
+    assert!(d.condition("ExpiresImports"));
+    assert_eq!(
+        template_lifecycle(&d),
+        bootstrap_lifecycle(Retention {
+            rejects_days: 7,
+            imports_days: 400,
+        })
+    );
+}
+
+#[test]
+fn retained_resources_are_deleted_by_a_failed_first_deploys_rollback() {
+    let t = template();
+    let retained: Vec<&str> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| {
+            r["DeletionPolicy"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("Retain"))
+        })
+        .map(|(id, _)| s(id))
+        .collect();
+    for id in [
+        resources::TABLE_ID,
+        resources::BUCKET_ID,
+        "ImportsAccessLogBucket",
+    ] {
+        assert!(
+            retained.contains(&id),
+            "{id} is retained with the stack's data"
+        );
+    }
+    for id in retained {
+        let r = &t["Resources"][id];
+        // Retain would leave a failed first deploy's resource behind, and the imports bucket's fixed name would
+        // make the retried deploy fail.
+        assert_eq!(
+            r["DeletionPolicy"].as_str(),
+            Some("RetainExceptOnCreate"),
+            "{id}"
+        );
+        // RetainExceptOnCreate is not a value UpdateReplacePolicy takes; a replacement keeps the old resource.
+        assert_eq!(r["UpdateReplacePolicy"].as_str(), Some("Retain"), "{id}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The functions' environment, logs and the permissions the workers' retries and recovery need.
+
+#[test]
+fn each_function_gets_the_environment_its_worker_reads() {
+    let t = template();
+    let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
+    // Read by both workers: the namespace of their metrics, which the alarms and the dashboard read too.
+    assert_eq!(
+        globals["CREATOROS_METRICS_NAMESPACE"],
+        yaml("Fn::Sub: CreatorOS/${AWS::StackName}")
+    );
+    // Each worker's own settings, on its function only.
+    let own = |id: &str| resource(&t, id)["Environment"]["Variables"].clone();
+    let ingest = own("IngestFunction");
+    let insights = own("InsightsFunction");
+    for (name, value) in [
+        ("CREATOROS_INGEST_CONCURRENCY", "4"),
+        ("CREATOROS_RETRY_BASE_SECONDS", "10"),
+        ("CREATOROS_RETRY_MAX_SECONDS", "900"),
+    ] {
+        assert_eq!(ingest[name].as_str(), Some(value), "IngestFunction {name}");
+        assert!(
+            insights[name].is_null() && globals[name].is_null(),
+            "{name} is ingest's"
+        );
+    }
+    assert_eq!(insights["CREATOROS_DERIVE_CONCURRENCY"].as_str(), Some("4"));
+    assert!(ingest["CREATOROS_DERIVE_CONCURRENCY"].is_null());
+    // The receive count the worker compares with is the queue's own.
+    for (function, env, queue) in [
+        ("IngestFunction", &ingest, resources::INGEST_QUEUE_ID),
+        ("InsightsFunction", &insights, resources::INSIGHTS_QUEUE_ID),
+    ] {
+        assert_eq!(
+            env["CREATOROS_MAX_RECEIVES"],
+            resource(&t, queue)["RedrivePolicy"]["maxReceiveCount"],
+            "{function}"
+        );
+        assert!(
+            env["CREATOROS_MAX_RECEIVES"]["Ref"].is_string(),
+            "{function}"
+        );
+    }
+    // Lambda passes environment values as strings: a literal must be written as one.
+    for id in ["IngestFunction", "InsightsFunction"] {
+        for (name, value) in function_environment(&t, id) {
+            assert!(
+                !value.is_number() && !value.is_bool(),
+                "{id} {name}: quote it"
+            );
+        }
+    }
+}
+
+#[test]
+fn functions_log_json_at_info_and_the_platform_at_warn() {
+    let t = template();
+    for (id, group) in [
+        ("IngestFunction", "IngestLogGroup"),
+        ("InsightsFunction", "InsightsLogGroup"),
+    ] {
+        let logging = &resource(&t, id)["LoggingConfig"];
+        assert_eq!(logging["LogGroup"], yaml(&format!("Ref: {group}")), "{id}");
+        assert_eq!(logging["LogFormat"].as_str(), Some("JSON"), "{id}");
+        assert_eq!(
+            logging["ApplicationLogLevel"].as_str(),
+            Some("INFO"),
+            "{id}"
+        );
+        assert_eq!(logging["SystemLogLevel"].as_str(), Some("WARN"), "{id}");
+    }
+}
+
+/// The role's Allow statements granting `action`, as (resources) lists.
+fn grants<'a>(t: &'a Value, role: &str, action: &str) -> Vec<Vec<&'a Value>> {
+    let props = resource(t, role);
+    one_or_many(&props["Policies"])
+        .into_iter()
+        .flat_map(|p| one_or_many(&p["PolicyDocument"]["Statement"]))
+        .filter(|st| {
+            st["Effect"].as_str() == Some("Allow")
+                && one_or_many(&st["Action"])
+                    .iter()
+                    .any(|a| a.as_str() == Some(action))
+        })
+        .map(|st| one_or_many(&st["Resource"]))
+        .collect()
+}
+
+#[test]
+fn workers_may_back_off_their_own_queues_and_insights_may_reread_the_stream() {
+    let t = template();
+    // Setting a message's visibility (the retry backoff) on its own queue only.
+    for (role, queue) in [
+        ("IngestFunctionRole", resources::INGEST_QUEUE_ID),
+        ("InsightsFunctionRole", resources::INSIGHTS_QUEUE_ID),
+    ] {
+        let granted: Vec<&Value> = grants(&t, role, "sqs:ChangeMessageVisibility")
+            .into_iter()
+            .flatten()
+            .collect();
+        assert!(
+            !granted.is_empty() && granted.iter().all(|r| is_get_att(r, queue, "Arn")),
+            "{role}: sqs:ChangeMessageVisibility on {queue} alone, not {granted:?}"
+        );
+    }
+    // The insights worker reads a failed batch's shard range itself (a redriven stream-failure notice), on
+    // this table's stream only; the ingest worker never reads the stream.
+    let stream = yaml("Fn::Sub: ${Table.Arn}/stream/*");
+    for action in [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetShardIterator",
+        "dynamodb:GetRecords",
+    ] {
+        let granted: Vec<&Value> = grants(&t, "InsightsFunctionRole", action)
+            .into_iter()
+            .flatten()
+            .collect();
+        assert!(
+            !granted.is_empty() && granted.iter().all(|r| **r == stream),
+            "InsightsFunctionRole: {action} on the table's stream, not {granted:?}"
+        );
+        assert!(
+            grants(&t, "IngestFunctionRole", action).is_empty(),
+            "{action}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics, alarms and the dashboard.
+
+/// The workers' Embedded Metric Format metrics as (value of the one dimension `Service`, metric name). This must
+/// equal the metric names the workers emit (ingest and insights-worker); until it reads their constant, a new
+/// or renamed metric must be changed here too.
+const EMF_METRICS: &[(&str, &str)] = &[
+    ("ingest", "RowsIngested"),
+    ("ingest", "RowsRejected"),
+    ("ingest", "ImportDuration"),
+    ("ingest", "Imports"),
+    ("ingest", "Retries"),
+    ("ingest", "DeadLettered"),
+    ("ingest", "StuckImports"),
+    ("insights", "Derivations"),
+    ("insights", "InsightsWritten"),
+    ("insights", "TasksWritten"),
+    ("insights", "Deferrals"),
+    ("insights", "Retries"),
+    ("insights", "DeadLettered"),
+    ("insights", "StreamLag"),
+    ("insights", "StreamRangesRecovered"),
+];
+
+/// The namespace of the workers' metrics, as the dashboard writes it (the functions get the same Fn::Sub).
+const METRICS_NAMESPACE: &str = "CreatorOS/${AWS::StackName}";
+
+/// A metric as (namespace, name, dimensions), each written as an `Fn::Sub` string would write it: a `Ref` as
+/// `${X}`, a `Fn::GetAtt` as `${X.Attribute}`.
+type Metric = (String, String, Vec<(String, String)>);
+
+fn as_sub(v: &Value) -> String {
+    if let Some(name) = v["Ref"].as_str() {
+        format!("${{{name}}}")
+    } else if let Some(text) = v["Fn::Sub"].as_str() {
+        text.to_owned()
+    } else if v["Fn::GetAtt"].is_sequence() {
+        let (id, attribute) = get_att(v);
+        format!("${{{id}.{attribute}}}")
+    } else {
+        scalar(v)
+    }
+}
+
+fn alarm_metric(alarm: &Value) -> Metric {
+    let p = &alarm["Properties"];
+    (
+        as_sub(&p["Namespace"]),
+        s(&p["MetricName"]).to_owned(),
+        one_or_many(&p["Dimensions"])
+            .iter()
+            .map(|d| (s(&d["Name"]).to_owned(), as_sub(&d["Value"])))
+            .collect(),
+    )
+}
+
+#[test]
+fn alarms_watch_the_pipelines_health() {
+    let t = template();
+    let d = Deployed::with_defaults(&t);
+    let alarms = resources_of(&t, "AWS::CloudWatch::Alarm");
+    let dim = |name: &str, value: &str| vec![(name.to_owned(), value.to_owned())];
+    let want: Vec<(Metric, &str, u64)> = vec![
+        // The stream consumer's lag, 15 minutes by default.
+        (
+            (
+                "AWS/Lambda".into(),
+                "IteratorAge".into(),
+                dim("FunctionName", "${InsightsFunction}"),
+            ),
+            "Maximum",
+            15 * 60 * 1000,
+        ),
+        (
+            (
+                "AWS/SQS".into(),
+                "ApproximateAgeOfOldestMessage".into(),
+                dim("QueueName", "${IngestQueue.QueueName}"),
+            ),
+            "Maximum",
+            3600,
+        ),
+        (
+            (
+                "AWS/SQS".into(),
+                "ApproximateAgeOfOldestMessage".into(),
+                dim("QueueName", "${InsightsQueue.QueueName}"),
+            ),
+            "Maximum",
+            3600,
+        ),
+        (
+            (
+                "AWS/Lambda".into(),
+                "Errors".into(),
+                dim("FunctionName", "${IngestFunction}"),
+            ),
+            "Sum",
+            0,
+        ),
+        (
+            (
+                "AWS/Lambda".into(),
+                "Errors".into(),
+                dim("FunctionName", "${InsightsFunction}"),
+            ),
+            "Sum",
+            0,
+        ),
+        (
+            (
+                "AWS/Lambda".into(),
+                "Throttles".into(),
+                dim("FunctionName", "${IngestFunction}"),
+            ),
+            "Sum",
+            0,
+        ),
+        (
+            (
+                "AWS/Lambda".into(),
+                "Throttles".into(),
+                dim("FunctionName", "${InsightsFunction}"),
+            ),
+            "Sum",
+            0,
+        ),
+        (
+            (
+                "AWS/DynamoDB".into(),
+                "ReadThrottleEvents".into(),
+                dim("TableName", "${Table}"),
+            ),
+            "Sum",
+            0,
+        ),
+        (
+            (
+                "AWS/DynamoDB".into(),
+                "WriteThrottleEvents".into(),
+                dim("TableName", "${Table}"),
+            ),
+            "Sum",
+            0,
+        ),
+        // Any stuck import, on the workers' own namespace.
+        (
+            (
+                METRICS_NAMESPACE.into(),
+                "StuckImports".into(),
+                dim("Service", "ingest"),
+            ),
+            "Sum",
+            0,
+        ),
+    ];
+    for (metric, statistic, threshold) in &want {
+        let found: Vec<&(&str, &Value)> = alarms
+            .iter()
+            .filter(|(_, a)| alarm_metric(a) == *metric)
+            .collect();
+        assert_eq!(found.len(), 1, "one alarm on {metric:?}");
+        let (id, alarm) = found[0];
+        let p = d.properties(id);
+        assert_eq!(p["Statistic"].as_str(), Some(*statistic), "{id}");
+        assert_eq!(number(&p["Threshold"]), *threshold, "{id} threshold");
+        assert_eq!(
+            p["ComparisonOperator"].as_str(),
+            Some("GreaterThanThreshold"),
+            "{id}"
+        );
+        // An idle pipeline publishes nothing; that is healthy.
+        assert_eq!(p["TreatMissingData"].as_str(), Some("notBreaching"), "{id}");
+        assert!(
+            !alarm["Properties"]["AlarmDescription"].is_null(),
+            "{id} says what to do"
+        );
+    }
+    // The workers' namespace in the alarm is the one the functions are given.
+    assert_eq!(
+        as_sub(
+            &t["Globals"]["Function"]["Environment"]["Variables"]["CREATOROS_METRICS_NAMESPACE"]
+        ),
+        METRICS_NAMESPACE
+    );
+
+    // Every alarm notifies the alarm topic, when one is given, on alarm and on recovery.
+    let topic = yaml("Fn::If: [HasAlarmTopic, [{Ref: AlarmTopicArn}], {Ref: AWS::NoValue}]");
+    for (id, alarm) in &alarms {
+        for actions in ["AlarmActions", "OKActions"] {
+            assert_eq!(alarm["Properties"][actions], topic, "{id} {actions}");
+        }
+    }
+    assert!(!d.condition("HasAlarmTopic"));
+    let arn = "arn:aws:sns:eu-west-1:123456789012:on-call";
+    let with_topic = Deployed::with(&t, &[("AlarmTopicArn", arn)]);
+    assert_eq!(
+        with_topic.properties("StuckImportsAlarm")["AlarmActions"],
+        yaml(&format!("[{arn}]"))
+    );
+    assert!(d.properties("StuckImportsAlarm")["AlarmActions"].is_null());
+}
+
+/// The dashboard's body (the `Fn::Sub` string, parsed: `${...}` sit inside JSON strings).
+fn dashboard(t: &Value) -> serde_json::Value {
+    let dashboards = resources_of(t, "AWS::CloudWatch::Dashboard");
+    assert_eq!(dashboards.len(), 1, "one dashboard");
+    let body = s(&dashboards[0].1["Properties"]["DashboardBody"]["Fn::Sub"]);
+    serde_json::from_str(body)
+        .unwrap_or_else(|e| panic!("the dashboard body is JSON ({e}):\n{body}"))
+}
+
+/// Every metric of the dashboard's metric widgets: `[namespace, name, dim, value, ..., {options}]`.
+fn dashboard_metrics(body: &serde_json::Value) -> Vec<Metric> {
+    let mut metrics = Vec::new();
+    for widget in body["widgets"].as_array().expect("widgets") {
+        if widget["type"] != "metric" {
+            continue;
+        }
+        assert_eq!(widget["properties"]["region"], "${AWS::Region}", "{widget}");
+        for m in widget["properties"]["metrics"].as_array().expect("metrics") {
+            let parts: Vec<&str> = m
+                .as_array()
+                .expect("a metric array")
+                .iter()
+                .filter_map(|p| p.as_str())
+                .collect();
+            assert!(
+                parts.len() >= 2 && parts.len().is_multiple_of(2) && !parts.contains(&"."),
+                "write each metric out in full: {m}"
+            );
+            let dimensions = parts[2..]
+                .chunks(2)
+                .map(|kv| (kv[0].to_owned(), kv[1].to_owned()))
+                .collect();
+            metrics.push((parts[0].to_owned(), parts[1].to_owned(), dimensions));
+        }
+    }
+    metrics
+}
+
+#[test]
+fn the_dashboard_shows_every_worker_metric_and_what_the_alarms_watch() {
+    let t = template();
+    let body = dashboard(&t);
+    let shown = dashboard_metrics(&body);
+    for (service, name) in EMF_METRICS {
+        let metric = (
+            METRICS_NAMESPACE.to_owned(),
+            (*name).to_owned(),
+            vec![("Service".to_owned(), (*service).to_owned())],
+        );
+        assert!(shown.contains(&metric), "the dashboard lacks {metric:?}");
+    }
+    let emf: BTreeSet<(&str, &str)> = EMF_METRICS.iter().copied().collect();
+    for (namespace, name, dimensions) in &shown {
+        if namespace == METRICS_NAMESPACE {
+            let service = dimensions.first().map(|d| d.1.as_str()).unwrap_or_default();
+            assert!(
+                emf.contains(&(service, name.as_str())),
+                "{name} of {service} is not a worker metric"
+            );
+        }
+    }
+    let alarms = resources_of(&t, "AWS::CloudWatch::Alarm");
+    for (id, alarm) in &alarms {
+        let metric = alarm_metric(alarm);
+        assert!(
+            shown.contains(&metric),
+            "the dashboard lacks {metric:?}, which {id} watches"
+        );
+    }
+    // An alarm widget with every alarm's state.
+    let listed: BTreeSet<String> = body["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["type"] == "alarm")
+        .flat_map(|w| {
+            w["properties"]["alarms"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+    let every: BTreeSet<String> = alarms
+        .iter()
+        .map(|(id, _)| format!("${{{id}.Arn}}"))
+        .collect();
+    assert_eq!(listed, every);
+    // Every substitution names a pseudo parameter or a resource of the template.
+    let text = body.to_string();
+    for piece in text.split("${").skip(1) {
+        let name = piece.split('}').next().unwrap();
+        let id = name.split('.').next().unwrap();
+        assert!(
+            matches!(name, "AWS::Region" | "AWS::StackName") || !t["Resources"][id].is_null(),
+            "the dashboard substitutes ${{{name}}}, which is not in the template"
         );
     }
 }
