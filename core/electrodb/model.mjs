@@ -347,6 +347,7 @@ export function schemas(casing = "none") {
         owner: text(true),
         expiresAt: text(true),
         holder: text(),
+        ttl: number(), // epoch seconds: the table's TTL deletes a lock a day after it lapses
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["name"]),
@@ -380,6 +381,7 @@ export function schemas(casing = "none") {
         workspaceId: text(true),
         day: text(true),
         month: text(true),
+        ttl: number(), // epoch seconds: the table's TTL deletes the entry a week after its day
       },
       indexes: {
         byWorkspace: primary(["workspaceId"], ["day", "month"]),

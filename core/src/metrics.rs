@@ -189,12 +189,19 @@ impl Metrics {
             .ok()
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        // A metrics line that cannot be written is not worth failing the invocation for.
+        let _ = self.write_to(&mut std::io::stdout().lock(), &namespace);
+    }
+
+    /// Writes the document, stamped now, as one line to `out` (nothing when nothing was recorded).
+    pub fn write_to(&self, out: &mut impl std::io::Write, namespace: &str) -> std::io::Result<()> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis() as u64;
-        if let Some(doc) = self.document(&namespace, now) {
-            println!("{doc}");
+        match self.document(namespace, now) {
+            Some(doc) => writeln!(out, "{doc}"),
+            None => Ok(()),
         }
     }
 }

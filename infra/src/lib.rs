@@ -9,6 +9,8 @@
 //! - [`pipeline`]: the ingest queue, the stream and the insights queue run together, locally;
 //! - [`redrive`]: moves a dead-letter queue's messages back to their source queue;
 //! - [`migrate`]: re-dates the publish-dated items of tables the first version wrote;
+//! - [`purge`]: removes a workspace's items and objects;
+//! - [`status`]: the operator's view of queues, dead letters and imports;
 //! - [`cli`]: the `creatoros` operator CLI;
 //! - [`demo`]: the end-to-end demo behind `make demo`.
 //!
@@ -26,7 +28,9 @@ pub mod demo;
 pub mod electrodb;
 pub mod migrate;
 pub mod pipeline;
+pub mod purge;
 pub mod redrive;
 pub mod resources;
 pub mod runner;
+pub mod status;
 pub mod stream_runner;

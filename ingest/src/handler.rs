@@ -95,9 +95,14 @@ async fn give_back(ctx: &Ingest, message: &SqsMessage, failure: &Failure, metric
             error!(messageId = %id, imports = stuck, "imports left in processing: redrive the message to finish them");
             metrics.count(metrics::STUCK_IMPORTS, stuck);
         }
-        return;
     }
-    let visibility = retry_visibility(ctx, receives, failure.retryable);
+    // On its last receive the message is made visible at once: the queue moves it to the dead-letter queue when
+    // it is next received, instead of after the visibility timeout.
+    let visibility = if receives >= ctx.settings.max_receives {
+        Duration::ZERO
+    } else {
+        retry_visibility(ctx, receives, failure.retryable)
+    };
     warn!(messageId = %id, receives, reason = %failure.reason, retry_in_secs = visibility.as_secs(),
           "message returned to the queue");
     let Some(receipt) = message.receipt_handle.as_deref() else {

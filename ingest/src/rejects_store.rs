@@ -7,6 +7,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use tracing::warn;
 
+use creatoros_core::ingest::object_key::REJECTS_PREFIX;
 use creatoros_formats::rejects::RejectsWriter;
 
 use crate::source::SourceError;
@@ -39,7 +40,7 @@ impl RejectsStore {
         Self {
             s3,
             bucket: bucket.to_owned(),
-            stem: format!("rejects/{workspace}/{import_id}"),
+            stem: format!("{REJECTS_PREFIX}{workspace}/{import_id}"),
         }
     }
 

@@ -483,9 +483,9 @@ async fn give_back(
     if receives >= ctx.settings.max_receives {
         error!(message_id = %id, receives, "failed on its last receive; the queue moves it to the dead-letter queue");
         metrics.count(metrics::DEAD_LETTERED, 1);
-        return;
     }
-    let visibility = if retryable {
+    // On its last receive the message is made visible at once, so the queue moves it on without waiting.
+    let visibility = if retryable && receives < ctx.settings.max_receives {
         let count = u32::try_from(receives).unwrap_or(u32::MAX);
         visibility_backoff(count, ctx.settings.retry_base, ctx.settings.retry_max)
     } else {

@@ -199,6 +199,7 @@ impl IngestHarness {
                     "derivedAt",
                     "watermark",
                     "runs",
+                    "ttl",
                 ] {
                     obj.remove(volatile);
                 }
@@ -206,6 +207,20 @@ impl IngestHarness {
             })
             .collect();
         items.sort_by(|a, b| a["sk"].as_str().cmp(&b["sk"].as_str()));
+        items
+    }
+
+    /// Every item of a workspace's partition as JSON, all attributes, in key order.
+    pub async fn raw_partition(&self, workspace: &str) -> Vec<Value> {
+        let mut items: Vec<Value> = self
+            .partition(workspace, None)
+            .await
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).expect("an item is JSON"))
+            .collect();
+        items.sort_by(|a, b| {
+            (a["sk"].as_str(), a["pk"].as_str()).cmp(&(b["sk"].as_str(), b["pk"].as_str()))
+        });
         items
     }
 
@@ -223,7 +238,12 @@ impl IngestHarness {
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(
                 ":pk",
-                AttributeValue::S(format!("$creatoros#workspaceId_{workspace}")),
+                AttributeValue::S(
+                    self.ctx
+                        .repo
+                        .codec()
+                        .workspace_partition(&workspace.parse().expect("a workspace id")),
+                ),
             )
             .set_projection_expression(projection.map(str::to_owned))
             .into_paginator()

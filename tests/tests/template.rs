@@ -1388,26 +1388,45 @@ fn each_function_gets_the_environment_its_worker_reads() {
     let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
     // Read by both workers: the namespace of their metrics, which the alarms and the dashboard read too.
     assert_eq!(
-        globals["CREATOROS_METRICS_NAMESPACE"],
+        globals[creatoros_core::metrics::ENV_METRICS_NAMESPACE],
         yaml("Fn::Sub: CreatorOS/${AWS::StackName}")
     );
     // Each worker's own settings, on its function only.
     let own = |id: &str| resource(&t, id)["Environment"]["Variables"].clone();
     let ingest = own("IngestFunction");
     let insights = own("InsightsFunction");
+    // The template's values are the workers' own defaults (what a local run uses).
+    let ingest_defaults = creatoros_ingest::context::Settings::defaults(String::new());
+    let insights_defaults = creatoros_insights_worker::Settings::defaults(String::new());
     for (name, value) in [
-        ("CREATOROS_INGEST_CONCURRENCY", "4"),
-        ("CREATOROS_RETRY_BASE_SECONDS", "10"),
-        ("CREATOROS_RETRY_MAX_SECONDS", "900"),
+        (
+            config::ENV_INGEST_CONCURRENCY,
+            ingest_defaults.concurrency.to_string(),
+        ),
+        (
+            config::ENV_RETRY_BASE_SECONDS,
+            ingest_defaults.retry_base.as_secs().to_string(),
+        ),
+        (
+            config::ENV_RETRY_MAX_SECONDS,
+            ingest_defaults.retry_max.as_secs().to_string(),
+        ),
     ] {
-        assert_eq!(ingest[name].as_str(), Some(value), "IngestFunction {name}");
+        assert_eq!(
+            ingest[name].as_str(),
+            Some(value.as_str()),
+            "IngestFunction {name}"
+        );
         assert!(
             insights[name].is_null() && globals[name].is_null(),
-            "{name} is ingest's"
+            "{name} is ingest's (the insights worker keeps its defaults)"
         );
     }
-    assert_eq!(insights["CREATOROS_DERIVE_CONCURRENCY"].as_str(), Some("4"));
-    assert!(ingest["CREATOROS_DERIVE_CONCURRENCY"].is_null());
+    assert_eq!(
+        insights[config::ENV_DERIVE_CONCURRENCY].as_str(),
+        Some(insights_defaults.derive_concurrency.to_string().as_str())
+    );
+    assert!(ingest[config::ENV_DERIVE_CONCURRENCY].is_null());
     // The receive count the worker compares with is the queue's own.
     for (function, env, queue) in [
         ("IngestFunction", &ingest, resources::INGEST_QUEUE_ID),
@@ -1512,26 +1531,16 @@ fn workers_may_back_off_their_own_queues_and_insights_may_reread_the_stream() {
 // ---------------------------------------------------------------------------------------------------------------
 // Metrics, alarms and the dashboard.
 
-/// The workers' Embedded Metric Format metrics as (value of the one dimension `Service`, metric name). This must
-/// equal the metric names the workers emit (ingest and insights-worker); until it reads their constant, a new
-/// or renamed metric must be changed here too.
-const EMF_METRICS: &[(&str, &str)] = &[
-    ("ingest", "RowsIngested"),
-    ("ingest", "RowsRejected"),
-    ("ingest", "ImportDuration"),
-    ("ingest", "Imports"),
-    ("ingest", "Retries"),
-    ("ingest", "DeadLettered"),
-    ("ingest", "StuckImports"),
-    ("insights", "Derivations"),
-    ("insights", "InsightsWritten"),
-    ("insights", "TasksWritten"),
-    ("insights", "Deferrals"),
-    ("insights", "Retries"),
-    ("insights", "DeadLettered"),
-    ("insights", "StreamLag"),
-    ("insights", "StreamRangesRecovered"),
-];
+/// The workers' Embedded Metric Format metrics as (value of the one dimension `Service`, metric name): the
+/// workers' own lists.
+fn emf_metrics() -> Vec<(&'static str, &'static str)> {
+    use creatoros_core::metrics::{INGEST_METRICS, INSIGHTS_METRICS};
+    INGEST_METRICS
+        .iter()
+        .map(|m| ("ingest", *m))
+        .chain(INSIGHTS_METRICS.iter().map(|m| ("insights", *m)))
+        .collect()
+}
 
 /// The namespace of the workers' metrics, as the dashboard writes it (the functions get the same Fn::Sub).
 const METRICS_NAMESPACE: &str = "CreatorOS/${AWS::StackName}";
@@ -1755,7 +1764,7 @@ fn the_dashboard_shows_every_worker_metric_and_what_the_alarms_watch() {
     let t = template();
     let body = dashboard(&t);
     let shown = dashboard_metrics(&body);
-    for (service, name) in EMF_METRICS {
+    for (service, name) in emf_metrics() {
         let metric = (
             METRICS_NAMESPACE.to_owned(),
             (*name).to_owned(),
@@ -1763,7 +1772,7 @@ fn the_dashboard_shows_every_worker_metric_and_what_the_alarms_watch() {
         );
         assert!(shown.contains(&metric), "the dashboard lacks {metric:?}");
     }
-    let emf: BTreeSet<(&str, &str)> = EMF_METRICS.iter().copied().collect();
+    let emf: BTreeSet<(&str, &str)> = emf_metrics().into_iter().collect();
     for (namespace, name, dimensions) in &shown {
         if namespace == METRICS_NAMESPACE {
             let service = dimensions.first().map(|d| d.1.as_str()).unwrap_or_default();

@@ -232,6 +232,17 @@ impl KeyCodec {
         })
     }
 
+    /// The primary partition key every item of `workspace` shares: each entity's primary index is partitioned by
+    /// `workspaceId` alone (a schema test holds that), so one query of this partition reads the whole workspace.
+    pub fn workspace_partition(&self, workspace: &crate::ids::WorkspaceId) -> String {
+        let primary = super::schema::PROFILE
+            .index(IndexName::Primary)
+            .expect("every entity has a primary index");
+        let key = partition_key(primary, |_| Ok(Cow::Borrowed(workspace.as_str())))
+            .expect("a workspace id is a valid composite");
+        self.case(key)
+    }
+
     /// ElectroDB's `.begins({attribute: prefix})` after the given composites: the sort key up to `attribute`'s
     /// label followed by the raw prefix, e.g. the metrics of one platform whose date begins with `2025-03`.
     pub fn query_begins(
@@ -430,6 +441,32 @@ fn attribute_type(value: &AttributeValue) -> &'static str {
         AttributeValue::Null(_) => "null",
         AttributeValue::Ss(_) => "string set",
         _ => "an unknown type",
+    }
+}
+
+#[cfg(test)]
+mod partition_tests {
+    use super::*;
+    use crate::contract::schema::ALL_ENTITIES;
+
+    #[test]
+    fn every_entity_of_a_workspace_lives_in_its_one_partition() {
+        for entity in ALL_ENTITIES {
+            let primary = entity.index(IndexName::Primary).unwrap();
+            assert_eq!(primary.pk, ["workspaceId"], "{}", entity.name);
+        }
+        let workspace: crate::ids::WorkspaceId = "DEMO#Judge".parse().unwrap();
+        for casing in [Casing::None, Casing::Lower] {
+            let codec = KeyCodec::new(casing);
+            let q = codec
+                .query(
+                    &crate::contract::schema::TASK,
+                    IndexName::Primary,
+                    &[("workspaceId", "DEMO#Judge")],
+                )
+                .unwrap();
+            assert_eq!(codec.workspace_partition(&workspace), q.pk);
+        }
     }
 }
 

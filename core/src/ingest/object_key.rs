@@ -12,6 +12,13 @@ use crate::ids::WorkspaceId;
 
 /// The prefix every ingested key starts with.
 pub const IMPORTS_PREFIX: &str = "imports/";
+/// The prefix of the rejected-rows files the ingest worker writes (`rejects/<workspaceId>/<importId>…`).
+pub const REJECTS_PREFIX: &str = "rejects/";
+
+/// The key prefixes under which a workspace's objects live: its uploads and its rejects files.
+pub fn workspace_prefixes(workspace: &WorkspaceId) -> [String; 2] {
+    [IMPORTS_PREFIX, REJECTS_PREFIX].map(|p| format!("{p}{workspace}/"))
+}
 
 /// An object key that cannot be ingested. Permanent: the same key never becomes valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -138,6 +138,32 @@ enum Command {
     /// Bring a table written by an earlier version up to the current contract.
     #[command(subcommand)]
     Migrate(Migrate),
+    /// Queue backlogs, dead letters, and imports by state (stuck ones named), for the local stack or a deployed one.
+    ///
+    /// Example: `creatoros status --workspace DEMO#judge`, or `--all-workspaces` (one table scan), `--json`.
+    Status {
+        /// Workspaces whose imports to show.
+        #[arg(long, conflicts_with = "all_workspaces")]
+        workspace: Vec<String>,
+        /// Every workspace in the table (found by one scan).
+        #[arg(long)]
+        all_workspaces: bool,
+        /// JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a workspace's data: every item of its table partition and every object version under
+    /// `imports/<workspace>/` and `rejects/<workspace>/` (a dry run that only counts, without `--yes`).
+    ///
+    /// Example: `creatoros purge --workspace DEMO#judge --yes`
+    Purge {
+        /// The workspace.
+        #[arg(long)]
+        workspace: String,
+        /// Delete (without it, only count).
+        #[arg(long)]
+        yes: bool,
+    },
     /// The end-to-end demo behind `make demo`.
     Demo {
         /// Folder with one sub-folder of exports per workspace.
@@ -370,6 +396,66 @@ pub async fn run() -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Status {
+            workspace,
+            all_workspaces,
+            json,
+        } => {
+            let repo = repo(&sdk)?;
+            let workspaces = if all_workspaces {
+                backfill::workspaces(repo.client(), repo.table()).await?
+            } else {
+                workspace
+                    .iter()
+                    .map(WorkspaceId::parse)
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            let queues = [
+                ("ingest", config::ENV_INGEST_QUEUE_URL),
+                ("ingest-dlq", config::ENV_INGEST_DLQ_URL),
+                ("insights", config::ENV_INSIGHTS_QUEUE_URL),
+                ("insights-dlq", config::ENV_INSIGHTS_DLQ_URL),
+            ]
+            .into_iter()
+            .map(|(name, env)| Ok((name, config::required(env)?)))
+            .collect::<Result<Vec<_>, config::ConfigError>>()?;
+            let status =
+                crate::status::status(&aws::sqs(&sdk), &repo, &queues, &workspaces).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{status}");
+                if status.needs_attention() {
+                    println!(
+                        "
+needs attention: dead letters or stuck imports (see above)"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Purge { workspace, yes } => {
+            let report = crate::purge::purge(
+                &repo(&sdk)?,
+                &aws::s3(&sdk),
+                &config::required(config::ENV_BUCKET)?,
+                &WorkspaceId::parse(&workspace)?,
+                yes,
+            )
+            .await?;
+            print!("{report}");
+            if !yes {
+                println!("(dry run: add --yes to delete)");
+            }
+            if !report.failed.is_empty() {
+                return Err(format!(
+                    "{} deletion(s) failed; run the purge again",
+                    report.failed.len()
+                )
+                .into());
+            }
+            Ok(())
+        }
         Command::Demo {
             samples,
             checkpoints,
@@ -497,10 +583,19 @@ async fn pipeline(
     checkpoints: PathBuf,
 ) -> Result<LocalPipeline, CliError> {
     let mut ingest = Ingest::from_env(sdk)?;
-    // Locally, a busy workspace or month is retried in seconds rather than Lambda's half minute.
+    // Locally, a busy workspace or month is retried in seconds rather than Lambda's half minute, and a failed
+    // message's backoff starts at a second (unless the environment says otherwise).
     ingest.settings.defer_delay = Duration::from_secs(2);
     let mut insights = Insights::from_env(sdk)?;
     insights.settings.defer_delay = Duration::from_secs(2);
+    if std::env::var_os(config::ENV_RETRY_BASE_SECONDS).is_none() {
+        ingest.settings.retry_base = Duration::from_secs(1);
+        insights.settings.retry_base = Duration::from_secs(1);
+    }
+    if std::env::var_os(config::ENV_RETRY_MAX_SECONDS).is_none() {
+        ingest.settings.retry_max = Duration::from_secs(4);
+        insights.settings.retry_max = Duration::from_secs(4);
+    }
     let dlq = config::required(config::ENV_INSIGHTS_DLQ_URL).ok();
     if let Some(dir) = checkpoints.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
