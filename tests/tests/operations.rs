@@ -272,6 +272,19 @@ async fn expiring_items_carry_their_ttl_and_nothing_else_does() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_purge_removes_one_workspace_and_leaves_the_others_byte_identical() {
     let mut p = PipelineHarness::new("purge").await;
+    // Versioned, as the template's bucket is: a purge must remove every version, not only the current one.
+    p.h.stack
+        .s3()
+        .put_bucket_versioning()
+        .bucket(&p.h.made.bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     for ws in ["ws-gone", "ws-kept"] {
         p.h.upload(&format!("imports/{ws}/a.csv"), canonical(20, 0))
             .await;
@@ -294,10 +307,20 @@ async fn a_purge_removes_one_workspace_and_leaves_the_others_byte_identical() {
         .await
         .unwrap();
     assert!(dry.items > 0, "{dry}");
-    assert!(
-        dry.objects >= 4,
-        "two versions, one more upload, a rejects file: {dry}"
+    let gone_objects = [
+        object_versions(&p, "imports/ws-gone/").await,
+        object_versions(&p, "rejects/ws-gone/").await,
+    ];
+    assert_eq!(
+        gone_objects[0].len(),
+        3,
+        "two versions of a.csv and bad.csv: {gone_objects:?}"
     );
+    assert!(
+        !gone_objects[1].is_empty(),
+        "a rejects file: {gone_objects:?}"
+    );
+    assert_eq!(dry.objects, gone_objects[0].len() + gone_objects[1].len());
     assert!(
         !p.h.raw_partition("ws-gone").await.is_empty(),
         "a dry run deletes nothing"
