@@ -9,7 +9,7 @@ DEMO_ENV := .local/stack/demo.env
 # cargo-nextest runs each test in its own process; plain cargo test is the fallback.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "cargo nextest run --no-fail-fast" || echo "cargo test --no-fail-fast")
 
-.PHONY: help test demo lint tools deny unit stack-up stack-down bench bench-insights bench-writes bench-rss bench-ingest bench-cost bench-worker-rss bench-init load fuzz
+.PHONY: help test demo lint tools deny unit stack-up stack-down bench bench-insights bench-writes bench-rss bench-ingest bench-backlog bench-cost bench-worker-rss bench-init load fuzz
 
 help:
 	@echo "make demo        stack up, bootstrap, write a sample workspace, print what ElectroDB reads back"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench       parse throughput (CSV, xlsx, zip); bench-writes: write strategies; bench-rss: memory"
 	@echo "make bench-ingest  ingest end to end against a naive loop and the BatchWriteItem ceiling"
 	@echo "make bench-cost  DynamoDB units per row, derivation reads, upload->insight latency"
+	@echo "make bench-backlog  500 uploads over 100 workspaces at once, before and after concurrency and deadlines"
 	@echo "make bench-insights  false claims and power of each insight rule on generated workspaces"
 	@echo "make bench-worker-rss  peak RSS of the ingest worker on 10 MB / 100 MB / 1 GB; bench-init: Lambda init"
 	@echo "make fuzz        cargo-fuzz each parser for FUZZ_SECONDS (default 60); test replays the corpus"
@@ -102,6 +103,13 @@ bench-ingest:
 
 # DynamoDB units and requests per 1,000 rows, derivations per import, an unchanged re-derivation, derivation reads
 # by month size, and upload -> insight latency, on a freshly started stack.
+# 500 uploads over 100 workspaces at once: time until every month is derived, stream timeouts and dropped
+# records, the workers before and after bounded concurrency and deadlines (one process, a fresh stack).
+bench-backlog:
+	$(STACK) down >/dev/null
+	$(STACK) up >/dev/null
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_backlog -- $(BACKLOG_ARGS)
+
 bench-cost:
 	$(STACK) down >/dev/null
 	$(STACK) up >/dev/null

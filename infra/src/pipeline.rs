@@ -22,6 +22,10 @@ pub struct Totals {
     pub stream_delivered: usize,
     /// Insights queue batches handled.
     pub insights_batches: usize,
+    /// Stream batches whose handler ran past the function timeout.
+    pub stream_timeouts: usize,
+    /// Stream records given up on after their retries (their ranges' notices are in the dead-letter queue).
+    pub stream_dropped: usize,
 }
 
 /// The three event sources and the two workers.
@@ -87,6 +91,7 @@ impl LocalPipeline {
             checkpoints,
         );
         stream.on_failure = insights_dlq_url.map(|url| (sqs.clone(), url));
+        stream.timeout = Some(STREAM_BATCH_BUDGET);
         Ok(Self {
             ingest_queue: QueueRunner::new(sqs.clone(), ingest.settings.ingest_queue_url.clone()),
             insights_queue: QueueRunner::new(
@@ -162,6 +167,8 @@ impl LocalPipeline {
             })
             .await?;
         t.stream_records += polled.read;
+        t.stream_timeouts += polled.timed_out;
+        t.stream_dropped += polled.dropped;
         t.stream_delivered += polled.delivered;
         if self
             .insights_queue
@@ -196,6 +203,8 @@ impl LocalPipeline {
             let t = self.poll_once().await?;
             totals.ingest_batches += t.ingest_batches;
             totals.stream_records += t.stream_records;
+            totals.stream_timeouts += t.stream_timeouts;
+            totals.stream_dropped += t.stream_dropped;
             totals.stream_delivered += t.stream_delivered;
             totals.insights_batches += t.insights_batches;
             let busy = t != Totals::default()

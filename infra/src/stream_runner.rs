@@ -41,6 +41,8 @@ pub struct StreamPolled {
     pub delivered: usize,
     /// Records given up on after the retries (reported to the dead-letter queue).
     pub dropped: usize,
+    /// Handler calls that ran past `timeout` (Lambda's function timeout: the whole batch failed).
+    pub timed_out: usize,
 }
 
 /// Reads one table's stream.
@@ -57,6 +59,9 @@ pub struct StreamRunner {
     pub max_retries: u32,
     /// Where notices of skipped ranges go (the on-failure destination): SQS client and queue URL.
     pub on_failure: Option<(aws_sdk_sqs::Client, String)>,
+    /// The function timeout: a handler call that takes longer is abandoned and its whole batch counts as failed,
+    /// as when Lambda stops an invocation (what it wrote so far stays written). `None`: no limit.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl StreamRunner {
@@ -80,6 +85,7 @@ impl StreamRunner {
             batch_size: 100,
             max_retries: 3,
             on_failure: None,
+            timeout: None,
         }
     }
 
@@ -222,37 +228,53 @@ impl StreamRunner {
                 .filter(|r| serde_json::to_value(r).is_ok_and(|v| is_trigger(&v)))
                 .collect();
             polled.delivered += matching.len();
-            polled.dropped += self.deliver(shard, matching, &handler).await?;
+            let (dropped, timed_out) = self.deliver(shard, matching, &handler).await?;
+            polled.dropped += dropped;
+            polled.timed_out += timed_out;
             self.checkpoints.after.insert(shard.clone(), last);
             self.save()?;
         }
         Ok(polled)
     }
 
-    /// Hands `batch` to the handler, retrying from the lowest failed record; returns records given up on.
+    /// Hands `batch` to the handler, retrying from the lowest failed record; returns the records given up on and
+    /// the calls that timed out.
     async fn deliver<H, F>(
         &self,
         shard: &str,
         mut batch: Vec<EventRecord>,
         handler: &H,
-    ) -> Result<usize, RunnerError>
+    ) -> Result<(usize, usize), RunnerError>
     where
         H: Fn(Event) -> F,
         F: Future<Output = DynamoDbEventResponse>,
     {
+        let mut timed_out = 0;
         for attempt in 0..=self.max_retries {
             if batch.is_empty() {
-                return Ok(0);
+                return Ok((0, timed_out));
             }
             let mut event = Event::default();
             event.records = batch.clone();
-            let response = handler(event).await;
+            let response = match self.timeout {
+                None => handler(event).await,
+                Some(limit) => match tokio::time::timeout(limit, handler(event)).await {
+                    Ok(response) => response,
+                    Err(_) => {
+                        warn!(%shard, records = batch.len(), "handler timed out; the whole batch is retried");
+                        timed_out += 1;
+                        all_failed(&batch)
+                    }
+                },
+            };
             let lowest = response
                 .batch_item_failures
                 .iter()
                 .filter_map(|f| f.item_identifier.clone())
                 .min_by(|a, b| sequence_order(a, b));
-            let Some(lowest) = lowest else { return Ok(0) };
+            let Some(lowest) = lowest else {
+                return Ok((0, timed_out));
+            };
             debug!(%shard, %lowest, attempt, "batch item failures; retrying from the lowest");
             batch.retain(|r| {
                 r.change
@@ -263,7 +285,7 @@ impl StreamRunner {
         }
         warn!(%shard, records = batch.len(), "retries exhausted; skipping the range");
         self.notify_failure(shard, &batch).await?;
-        Ok(batch.len())
+        Ok((batch.len(), timed_out))
     }
 
     /// The on-failure destination's notice: which range of which shard was skipped.
@@ -296,4 +318,18 @@ impl StreamRunner {
                 ))
             })
     }
+}
+
+/// The answer of an invocation that failed as a whole: every record comes back.
+fn all_failed(batch: &[EventRecord]) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = batch
+        .iter()
+        .map(|r| {
+            let mut f = aws_lambda_events::event::streams::DynamoDbBatchItemFailure::default();
+            f.item_identifier = r.change.sequence_number.clone();
+            f
+        })
+        .collect();
+    response
 }

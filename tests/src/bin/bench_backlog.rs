@@ -1,0 +1,170 @@
+//! A backlog: `--uploads` exports (default 500) over `--workspaces` workspaces (default 100) land at once, and
+//! the local pipeline works through them. Measured: the time from the first upload until every touched month's
+//! insights are derived and the pipeline is idle, the stream batches that ran past the function timeout, the
+//! stream records given up on (their ranges sent to the dead-letter queue), the deferrals to the insights
+//! queue, and the months left stale (derived again at the end, they would still change).
+//!
+//! Two configurations on fresh resources of the same stack, in the same process:
+//! - `before`: what the workers did before: one message and one derivation at a time, no deadline (a batch runs
+//!   until the function timeout stops it);
+//! - `after`: the defaults: 4 messages and 4 derivations at once, and derivations that would not finish before
+//!   the deadline handed to the insights queue.
+//!
+//! The local runners stand in for Lambda's mappings: one batch at a time (no `ParallelizationFactor`, no
+//! bisecting), the function timeout enforced on stream batches (`--timeout-secs`, default the insights function's
+//! 120 s).
+//!
+//! With the stack's environment loaded: `cargo run --release -p creatoros-tests --bin bench_backlog --
+//! [--uploads N] [--workspaces N] [--timeout-secs N] [--only before|after]`, or `make bench-backlog`.
+
+use std::time::{Duration, Instant};
+
+use creatoros_core::ids::{Month, WorkspaceId};
+use creatoros_core::metrics;
+use creatoros_insights_worker::derive::{derive_month, DeriveOutcome};
+use creatoros_tests::pipeline::PipelineHarness;
+use futures::stream::{self, StreamExt};
+
+struct Args {
+    uploads: usize,
+    workspaces: usize,
+    timeout: Duration,
+    only: Option<String>,
+}
+
+fn args() -> Args {
+    let mut out = Args {
+        uploads: 500,
+        workspaces: 100,
+        timeout: Duration::from_secs(120),
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--uploads" => out.uploads = value().parse().expect("--uploads N"),
+            "--workspaces" => out.workspaces = value().parse().expect("--workspaces N"),
+            "--timeout-secs" => {
+                out.timeout = Duration::from_secs(value().parse().expect("--timeout-secs N"))
+            }
+            "--only" => out.only = Some(value()),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    out
+}
+
+/// A small export of upload `u`: 5 posts on 3 platforms in June and July 2026, post ids of its own.
+fn export(u: usize) -> Vec<u8> {
+    let mut csv = String::from("post_id,platform,date,impressions,likes,comments,shares\n");
+    for month in ["06", "07"] {
+        for platform in ["x", "linkedin", "youtube"] {
+            for i in 0..5 {
+                let impressions = 2_000 + ((u * 31 + i * 17) % 900);
+                let likes = 40 + ((u * 7 + i * 13) % 50);
+                csv.push_str(&format!(
+                    "u{u}-{platform}-{month}-{i},{platform},2026-{month}-{:02},{impressions},{likes},{},{}\n",
+                    1 + (u + i) % 28,
+                    i % 5,
+                    i % 3
+                ));
+            }
+        }
+    }
+    csv.into_bytes()
+}
+
+struct Run {
+    seconds: f64,
+    timeouts: usize,
+    dropped: usize,
+    deferrals: f64,
+    stale: usize,
+}
+
+async fn run(name: &str, a: &Args) -> Run {
+    let mut p = PipelineHarness::new(&format!("backlog-{name}")).await;
+    let before = name == "before";
+    for s in [&mut p.h.ctx.settings, &mut p.pipeline.ingest.settings] {
+        s.concurrency = if before { 1 } else { 4 };
+    }
+    p.pipeline.insights.settings.derive_concurrency = if before { 1 } else { 4 };
+    if before {
+        p.pipeline.insights.settings.derive_margin = Duration::ZERO;
+    }
+    p.pipeline.stream.timeout = Some(a.timeout);
+    let uploads: Vec<(String, Vec<u8>)> = (0..a.uploads)
+        .map(|u| {
+            (
+                format!("imports/bk-{}/export-{u}.csv", u % a.workspaces),
+                export(u),
+            )
+        })
+        .collect();
+    let started = Instant::now();
+    let h = &p.h;
+    stream::iter(uploads)
+        .for_each_concurrent(
+            16,
+            |(key, bytes)| async move { h.upload(&key, bytes).await },
+        )
+        .await;
+    let quiet = Duration::from_millis(1500);
+    let totals = p
+        .pipeline
+        .run_until_idle(quiet, Duration::from_secs(3600))
+        .await
+        .expect("the pipeline went idle");
+    let seconds = (started.elapsed() - quiet).as_secs_f64();
+    // Every touched month must be up to date: derived again now, it finds nothing to change. A month whose
+    // trigger was dropped (or never derived) would write here.
+    let mut stale = 0;
+    for w in 0..a.workspaces.min(a.uploads) {
+        let workspace: WorkspaceId = format!("bk-{w}").parse().expect("a workspace id");
+        for month in ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09"] {
+            let month: Month = month.parse().expect("a month");
+            let outcome = derive_month(&p.pipeline.insights, &workspace, &month)
+                .await
+                .expect("a derivation");
+            stale += usize::from(!matches!(outcome, DeriveOutcome::Unchanged));
+        }
+    }
+    Run {
+        seconds,
+        timeouts: totals.stream_timeouts,
+        dropped: totals.stream_dropped,
+        deferrals: p.pipeline.insights_metrics.get(metrics::DEFERRALS),
+        stale,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    println!(
+        "backlog: {} uploads over {} workspaces at once; stream function timeout {} s",
+        a.uploads,
+        a.workspaces,
+        a.timeout.as_secs()
+    );
+    println!("config   seconds  stream timeouts  records dropped  deferrals  months stale");
+    let mut results = Vec::new();
+    for name in ["before", "after"] {
+        if a.only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
+        let r = run(name, &a).await;
+        println!(
+            "{name:<8} {:>7.1}  {:>15}  {:>15}  {:>9}  {:>12}",
+            r.seconds, r.timeouts, r.dropped, r.deferrals, r.stale
+        );
+        results.push(r);
+    }
+    if let [before, after] = &results[..] {
+        println!(
+            "after/before time: {:.2} (lower is better)",
+            after.seconds / before.seconds
+        );
+    }
+}
