@@ -1,5 +1,6 @@
-//! The SQS batch handler: the messages of a batch are handled concurrently (up to `concurrency`), each decoded
-//! and its objects imported; the response names exactly the messages that should come back.
+//! The SQS batch handler: the messages of a batch are handled concurrently (up to `concurrency` workspaces at
+//! once, each workspace's messages in order), each decoded and its objects imported; the response names exactly
+//! the messages that should come back.
 //!
 //! A message that comes back is not left to the queue's visibility timeout (six function timeouts, half an hour):
 //! its visibility is set to a backoff with jitter, exponential in its receive count, so a throttled import is
@@ -7,6 +8,7 @@
 //! be read) comes back at once, so it reaches the dead-letter queue after its receives instead of vanishing.
 //! Permanent problems of an object are recorded on its import and the message is acknowledged.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
@@ -38,16 +40,30 @@ pub async fn handle(
     deadline: Instant,
     metrics: &Metrics,
 ) -> SqsBatchResponse {
-    let outcomes: Vec<(SqsMessage, Result<(), Failure>)> = stream::iter(event.records)
-        .map(|message| async move {
-            let id = message.message_id.clone().unwrap_or_default();
-            let span = info_span!("message", messageId = %id);
-            let result = handle_message(ctx, &message, deadline, metrics)
-                .instrument(span)
-                .await;
-            (message, result)
+    // Messages of one workspace run one after another (they would only wait for each other's workspace lock, and
+    // the loser would be deferred); workspaces run side by side.
+    let mut by_workspace: BTreeMap<String, Vec<SqsMessage>> = BTreeMap::new();
+    for message in event.records {
+        by_workspace
+            .entry(workspace_key(&message))
+            .or_default()
+            .push(message);
+    }
+    let outcomes: Vec<(SqsMessage, Result<(), Failure>)> = stream::iter(by_workspace.into_values())
+        .map(|messages| async move {
+            let mut out = Vec::with_capacity(messages.len());
+            for message in messages {
+                let id = message.message_id.clone().unwrap_or_default();
+                let span = info_span!("message", messageId = %id);
+                let result = handle_message(ctx, &message, deadline, metrics)
+                    .instrument(span)
+                    .await;
+                out.push((message, result));
+            }
+            out
         })
         .buffer_unordered(ctx.settings.concurrency.max(1))
+        .flat_map(stream::iter)
         .collect()
         .await;
     let mut response = SqsBatchResponse::default();
@@ -60,6 +76,20 @@ pub async fn handle(
         response.batch_item_failures.push(item);
     }
     response
+}
+
+/// The workspace a message's first object belongs to, or the message's own id when it names none.
+fn workspace_key(message: &SqsMessage) -> String {
+    let body = message.body.as_deref().unwrap_or_default();
+    let first = match message::parse(body) {
+        Ok(Command::Ingest(objects)) => objects.into_iter().next(),
+        Ok(Command::Reingest(object)) | Ok(Command::Continue { object, .. }) => Some(object),
+        Ok(Command::TestEvent) | Err(_) => None,
+    };
+    first
+        .and_then(|o| workspace_of(&o.key).ok())
+        .map(|w| format!("w:{w}"))
+        .unwrap_or_else(|| format!("m:{}", message.message_id.as_deref().unwrap_or_default()))
 }
 
 /// `ApproximateReceiveCount` of a message (1 on its first delivery).
@@ -228,5 +258,57 @@ fn record_outcome(key: &str, outcome: &Outcome, metrics: &Metrics) {
             info!(key, importId = %import_id, outcome = ?outcome, "handled");
         }
         other => info!(key, outcome = ?other, "handled"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::context::Settings;
+
+    fn ctx() -> Ingest {
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let mut settings = Settings::defaults("q".into());
+        settings.retry_base = Duration::from_secs(10);
+        settings.retry_max = Duration::from_secs(900);
+        Ingest {
+            repo: creatoros_core::repo::TableRepo::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                "t",
+                Default::default(),
+            ),
+            s3: aws_sdk_s3::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            settings,
+        }
+    }
+
+    #[test]
+    fn a_retry_backs_off_with_the_receive_count_and_a_permanent_failure_does_not_wait() {
+        let ctx = ctx();
+        for (receives, low, high) in [
+            (1, 5, 10),
+            (2, 10, 20),
+            (3, 20, 40),
+            (8, 450, 900),
+            (20, 450, 900),
+        ] {
+            let d = retry_visibility(&ctx, receives, true).as_secs();
+            assert!((low..=high).contains(&d), "receive {receives}: {d} s");
+        }
+        assert_eq!(retry_visibility(&ctx, 3, false), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_receive_count_comes_from_the_message_attributes() {
+        let mut m = SqsMessage::default();
+        assert_eq!(receive_count(&m), 1, "absent: a first delivery");
+        m.attributes
+            .insert("ApproximateReceiveCount".into(), "4".into());
+        assert_eq!(receive_count(&m), 4);
     }
 }

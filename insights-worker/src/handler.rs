@@ -533,9 +533,10 @@ async fn recover(
         match add_record(work, record, id, today) {
             Ok(true) => triggers += 1,
             Ok(false) => {}
-            // The mapping reported such a record alone; it cannot be derived now either.
+            // No delivery can make it readable (the mapping reported it alone the first time); the range's other
+            // records are derived, and this one is logged as an error with its reason.
             Err(reason) => {
-                warn!(message_id = %id, %reason, "unreadable record in a recovered range")
+                error!(message_id = %id, %reason, "unreadable record in a recovered range; skipped")
             }
         }
     }
@@ -622,6 +623,30 @@ mod tests {
             serde_json::json!({"__edb_e__": {"S": "metric"}, "workspaceId": {"S": "a#b"}, "month": {"S": "2026-07"}}),
         )]);
         assert!(months_of(&e.records[0]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::{parse_message, Command, Message};
+
+    #[test]
+    fn a_body_is_a_notice_a_command_or_unreadable() {
+        let notice = r#"{"DDBStreamBatchInfo":{"shardId":"s","startSequenceNumber":"1","endSequenceNumber":"2",
+            "streamArn":"arn:aws:dynamodb:us-east-1:1:table/t/stream/x"}}"#;
+        assert!(matches!(parse_message(notice), Ok(Message::Notice(n)) if n.batch.shard_id == "s"));
+        let rederive = r#"{"type":"rederive","workspaceId":"w","month":"2026-07"}"#;
+        assert!(matches!(
+            parse_message(rederive),
+            Ok(Message::Command(Command::Rederive(_)))
+        ));
+        // A notice missing its range is refused as a notice, not read as some command.
+        let broken = r#"{"DDBStreamBatchInfo":{"shardId":"s"}}"#;
+        assert!(parse_message(broken)
+            .unwrap_err()
+            .starts_with("stream failure notice"));
+        assert!(parse_message("{not json").is_err());
+        assert!(parse_message(r#"{"type":"reingest"}"#).is_err());
     }
 }
 

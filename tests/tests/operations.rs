@@ -95,6 +95,45 @@ async fn a_stream_batch_given_up_on_is_derived_from_its_redriven_notice_as_a_cle
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn derivations_that_would_not_finish_before_the_deadline_go_to_the_insights_queue() {
+    let mut p = PipelineHarness::new("deadline").await;
+    for ws in ["ws1", "ws2"] {
+        p.h.upload(&format!("imports/{ws}/a.csv"), canonical(10, 0))
+            .await;
+    }
+    p.h.run().await;
+    // The invocation is already inside its margin: no derivation may start.
+    let margin = p.insights().settings.derive_margin;
+    let metrics = Metrics::new("insights");
+    let insights = &p.pipeline.insights;
+    let polled = p
+        .pipeline
+        .stream
+        .poll_once(|e| {
+            creatoros_insights_worker::handler::handle_stream(
+                insights,
+                e,
+                Instant::now() + margin / 2,
+                &metrics,
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(polled.dropped, 0, "nothing fails: it is handed on");
+    assert_eq!(p.derivations(), 0);
+    let deferred = metrics.get(metrics::DEFERRALS);
+    // Two workspaces, each June and July, plus the months reading them and May: 5 months each.
+    assert_eq!(deferred, 10.0);
+    assert_eq!(
+        depth(&p, resources::INSIGHTS_QUEUE_ID).await,
+        10,
+        "each month is a rederive on the insights queue"
+    );
+    p.run_all().await;
+    assert!(p.derivations() >= 10, "and each is derived from there");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notice_past_the_streams_retention_fails_loudly_and_is_not_acknowledged() {
     let p = PipelineHarness::new("notice-expired").await;
     let notice = json!({
