@@ -104,11 +104,16 @@ bench-ingest:
 # DynamoDB units and requests per 1,000 rows, derivations per import, an unchanged re-derivation, derivation reads
 # by month size, and upload -> insight latency, on a freshly started stack.
 # 500 uploads over 100 workspaces at once: time until every month is derived, stream timeouts and dropped
-# records, the workers before and after bounded concurrency and deadlines (one process, a fresh stack).
+# records, the workers before and after bounded concurrency and deadlines, each on a freshly started stack.
 bench-backlog:
-	$(STACK) down >/dev/null
-	$(STACK) up >/dev/null
-	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_backlog -- $(BACKLOG_ARGS)
+	cargo build --release -q -p creatoros-tests --bin bench_backlog
+	rm -f .local/bench/backlog.jsonl
+	for config in before after; do \
+	  $(STACK) down >/dev/null; $(STACK) up >/dev/null; \
+	  ( set -a; . $(STACK_ENV); set +a; target/release/bench_backlog --only $$config \
+	    --record .local/bench/backlog.jsonl $(BACKLOG_ARGS) ); \
+	done
+	target/release/bench_backlog --summary .local/bench/backlog.jsonl
 
 bench-cost:
 	$(STACK) down >/dev/null

@@ -159,10 +159,12 @@ impl LocalPipeline {
         }
         let insights = &self.insights;
         let metrics = &self.insights_metrics;
+        let stream_budget = self.stream.timeout.unwrap_or(STREAM_BATCH_BUDGET);
         let polled = self
             .stream
             .poll_once(|e| {
-                let deadline = Instant::now() + STREAM_BATCH_BUDGET;
+                // The deadline Lambda would give: the runner's timeout (the function timeout) from now.
+                let deadline = Instant::now() + stream_budget;
                 creatoros_insights_worker::handler::handle_stream(insights, e, deadline, metrics)
             })
             .await?;

@@ -479,3 +479,82 @@ async fn migrate_snapshots_replaces_publish_dated_items_with_what_a_fresh_ingest
         "the migrated workspace holds what a fresh ingest writes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_queues_and_imports_and_purge_empties_the_workspace() {
+    let h = IngestHarness::new("cli-status").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = export(dir.path());
+    ok(creatoros(&h, dir.path())
+        .args(["import", "--workspace", "ws1", "--quiet"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    let waiting = json(
+        creatoros(&h, dir.path())
+            .args(["status", "--workspace", "ws1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let queue = |status: &Value, name: &str| {
+        status["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        queue(&waiting, "ingest")["visible"],
+        1,
+        "the upload's notification waits: {waiting}"
+    );
+    ok(creatoros(&h, dir.path())
+        .args(["run", "--until-idle", "--quiet-secs", "2"])
+        .output()
+        .unwrap());
+    let after = json(
+        creatoros(&h, dir.path())
+            .args(["status", "--workspace", "ws1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(queue(&after, "ingest")["visible"], 0);
+    assert_eq!(queue(&after, "ingest-dlq")["visible"], 0);
+    let imports = &after["imports"][0];
+    assert_eq!(imports["workspace"], "ws1");
+    assert_eq!(
+        imports["completed"].as_u64().unwrap() + imports["partial"].as_u64().unwrap(),
+        1
+    );
+    assert_eq!(imports["stuck"], serde_json::json!([]));
+    let table = ok(creatoros(&h, dir.path())
+        .args(["status", "--workspace", "ws1"])
+        .output()
+        .unwrap());
+    assert!(
+        table.contains("insights-dlq") && !table.contains("needs attention"),
+        "{table}"
+    );
+
+    let dry = ok(creatoros(&h, dir.path())
+        .args(["purge", "--workspace", "ws1"])
+        .output()
+        .unwrap());
+    assert!(
+        dry.contains("to delete") && dry.contains("(dry run"),
+        "{dry}"
+    );
+    assert!(
+        !h.imports("ws1").await.is_empty(),
+        "a dry run deletes nothing"
+    );
+    let done = ok(creatoros(&h, dir.path())
+        .args(["purge", "--workspace", "ws1", "--yes"])
+        .output()
+        .unwrap());
+    assert!(done.contains("deleted"), "{done}");
+    assert!(h.imports("ws1").await.is_empty());
+    assert!(h.metrics("ws1").await.is_empty());
+}

@@ -1342,7 +1342,7 @@ fn bucket_lifecycle_matches_the_bootstrap_definition() {
 }
 
 #[test]
-fn retained_resources_are_deleted_by_a_failed_first_deploys_rollback() {
+fn retained_buckets_are_deleted_by_a_failed_first_deploys_rollback() {
     let t = template();
     let retained: Vec<&str> = t["Resources"]
         .as_mapping()
@@ -1367,13 +1367,21 @@ fn retained_resources_are_deleted_by_a_failed_first_deploys_rollback() {
     }
     for id in retained {
         let r = &t["Resources"][id];
-        // Retain would leave a failed first deploy's resource behind, and the imports bucket's fixed name would
-        // make the retried deploy fail.
-        assert_eq!(
-            r["DeletionPolicy"].as_str(),
-            Some("RetainExceptOnCreate"),
-            "{id}"
-        );
+        // Retain would leave a failed first deploy's bucket behind, and the imports bucket's fixed name would make
+        // the retried deploy fail. The table keeps Retain: its name is generated, and deleting it on that rollback
+        // would fail on its deletion protection.
+        let expected = if id == resources::TABLE_ID {
+            "Retain"
+        } else {
+            "RetainExceptOnCreate"
+        };
+        assert_eq!(r["DeletionPolicy"].as_str(), Some(expected), "{id}");
+        if id == resources::TABLE_ID {
+            assert!(
+                r["Properties"]["TableName"].is_null(),
+                "a generated name, so a retained table never blocks a retry"
+            );
+        }
         // RetainExceptOnCreate is not a value UpdateReplacePolicy takes; a replacement keeps the old resource.
         assert_eq!(r["UpdateReplacePolicy"].as_str(), Some("Retain"), "{id}");
     }

@@ -4,7 +4,9 @@
 //! stream records given up on (their ranges sent to the dead-letter queue), the deferrals to the insights
 //! queue, and the months left stale (derived again at the end, they would still change).
 //!
-//! Two configurations on fresh resources of the same stack, in the same process:
+//! Two configurations, each on a freshly started stack (`make bench-backlog` restarts it between them: DynamoDB
+//! Local slows down after heavy stream traffic, and a second run on the same stack took 4 to 6 times as long
+//! whichever configuration it was), recorded to one file and summarised together:
 //! - `before`: what the workers did before: one message and one derivation at a time, no deadline (a batch runs
 //!   until the function timeout stops it);
 //! - `after`: the defaults: 4 messages and 4 derivations at once, and derivations that would not finish before
@@ -14,14 +16,15 @@
 //! bisecting), the function timeout enforced on stream batches (`--timeout-secs`, default the insights function's
 //! 120 s).
 //!
-//! With the stack's environment loaded: `cargo run --release -p creatoros-tests --bin bench_backlog --
-//! [--uploads N] [--workspaces N] [--timeout-secs N] [--only before|after]`, or `make bench-backlog`.
+//! With the stack's environment loaded: `target/release/bench_backlog --only before|after [--uploads N]
+//! [--workspaces N] [--timeout-secs N] [--record FILE]`, then `--summary FILE`; or `make bench-backlog`.
 
 use std::time::{Duration, Instant};
 
 use creatoros_core::ids::{Month, WorkspaceId};
 use creatoros_core::metrics;
 use creatoros_insights_worker::derive::{derive_month, DeriveOutcome};
+use creatoros_tests::bench::{append_record, read_records};
 use creatoros_tests::pipeline::PipelineHarness;
 use futures::stream::{self, StreamExt};
 
@@ -30,6 +33,8 @@ struct Args {
     workspaces: usize,
     timeout: Duration,
     only: Option<String>,
+    record: Option<std::path::PathBuf>,
+    summary: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
@@ -38,6 +43,8 @@ fn args() -> Args {
         workspaces: 100,
         timeout: Duration::from_secs(120),
         only: None,
+        record: None,
+        summary: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +56,8 @@ fn args() -> Args {
                 out.timeout = Duration::from_secs(value().parse().expect("--timeout-secs N"))
             }
             "--only" => out.only = Some(value()),
+            "--record" => out.record = Some(value().into()),
+            "--summary" => out.summary = Some(value().into()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -90,9 +99,12 @@ async fn run(name: &str, a: &Args) -> Run {
         s.concurrency = if before { 1 } else { 4 };
     }
     p.pipeline.insights.settings.derive_concurrency = if before { 1 } else { 4 };
-    if before {
-        p.pipeline.insights.settings.derive_margin = Duration::ZERO;
-    }
+    p.pipeline.insights.settings.derive_margin = if before {
+        Duration::ZERO
+    } else {
+        // The default margin's share of the default timeout (20 s of 120 s), for a scaled timeout.
+        a.timeout / 6
+    };
     p.pipeline.stream.timeout = Some(a.timeout);
     let uploads: Vec<(String, Vec<u8>)> = (0..a.uploads)
         .map(|u| {
@@ -142,29 +154,62 @@ async fn run(name: &str, a: &Args) -> Run {
 #[tokio::main]
 async fn main() {
     let a = args();
+    if let Some(path) = &a.summary {
+        summary(path);
+        return;
+    }
     println!(
         "backlog: {} uploads over {} workspaces at once; stream function timeout {} s",
         a.uploads,
         a.workspaces,
         a.timeout.as_secs()
     );
-    println!("config   seconds  stream timeouts  records dropped  deferrals  months stale");
-    let mut results = Vec::new();
     for name in ["before", "after"] {
         if a.only.as_deref().is_some_and(|o| o != name) {
             continue;
         }
         let r = run(name, &a).await;
         println!(
-            "{name:<8} {:>7.1}  {:>15}  {:>15}  {:>9}  {:>12}",
+            "{name}: {:.1} s, {} stream timeouts, {} records dropped, {} deferrals, {} months stale",
             r.seconds, r.timeouts, r.dropped, r.deferrals, r.stale
         );
-        results.push(r);
+        if let Some(path) = &a.record {
+            let record = serde_json::json!({
+                "config": name, "uploads": a.uploads, "workspaces": a.workspaces,
+                "timeoutSecs": a.timeout.as_secs(), "seconds": r.seconds, "timeouts": r.timeouts,
+                "dropped": r.dropped, "deferrals": r.deferrals, "stale": r.stale,
+            });
+            append_record(path, &record).expect("recording the run");
+        }
     }
-    if let [before, after] = &results[..] {
+}
+
+/// The recorded runs side by side, and after / before.
+fn summary(path: &std::path::Path) {
+    let records = read_records(path).expect("the recorded runs");
+    println!("config   uploads  workspaces  timeout s  seconds  stream timeouts  records dropped  deferrals  months stale");
+    for r in &records {
         println!(
-            "after/before time: {:.2} (lower is better)",
-            after.seconds / before.seconds
+            "{:<8} {:>7}  {:>10}  {:>9}  {:>7.1}  {:>15}  {:>15}  {:>9}  {:>12}",
+            r["config"].as_str().unwrap_or_default(),
+            r["uploads"],
+            r["workspaces"],
+            r["timeoutSecs"],
+            r["seconds"].as_f64().unwrap_or_default(),
+            r["timeouts"],
+            r["dropped"],
+            r["deferrals"],
+            r["stale"]
         );
+    }
+    let seconds = |config: &str| {
+        records
+            .iter()
+            .filter(|r| r["config"] == config)
+            .filter_map(|r| r["seconds"].as_f64())
+            .next()
+    };
+    if let (Some(before), Some(after)) = (seconds("before"), seconds("after")) {
+        println!("after/before time: {:.2} (lower is better)", after / before);
     }
 }
