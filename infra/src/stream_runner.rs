@@ -2,8 +2,9 @@
 //! the same handler the Lambda binary calls.
 //!
 //! Like the mapping it reads every shard in order (parents before children, so a shard rollover keeps order),
-//! applies the mapping's filter ([`creatoros_core::triggers`], the same patterns as the template), hands matching
-//! records to the handler in batches, and advances a per-shard checkpoint only past what was handled. With
+//! applies the mapping's filter ([`creatoros_core::triggers`], the same patterns as the template) before batching
+//! (it reads on until `batch_size` matching records or the shard's end for now), hands matching records to the
+//! handler in batches, and advances a per-shard checkpoint only past what was handled. With
 //! `ReportBatchItemFailures`, a batch is retried from its lowest failed sequence number, up to `max_retries`
 //! times; then, as with `MaximumRetryAttempts` and an on-failure destination, a notice describing the skipped
 //! range goes to the dead-letter queue and the shard moves on. Checkpoints are saved to a file, so a restarted
@@ -63,6 +64,9 @@ pub struct StreamRunner {
     /// as when Lambda stops an invocation (what it wrote so far stays written). `None`: no limit.
     pub timeout: Option<std::time::Duration>,
 }
+
+/// Most `GetRecords` pages read to fill one batch of matching records.
+const FILTER_PAGES: usize = 20;
 
 impl StreamRunner {
     /// A runner for `stream_arn`; with `checkpoint_file`, progress is loaded from and saved to it.
@@ -182,57 +186,74 @@ impl StreamRunner {
                 Some(i) => Some(i),
                 None => self.iterator(shard).await?,
             };
-            let Some(iterator) = iterator else {
+            let Some(first) = iterator else {
                 self.checkpoints.finished.push(shard.clone());
                 continue;
             };
-            let out = match self
-                .client
-                .get_records()
-                .shard_iterator(iterator)
-                .limit(self.batch_size)
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) => {
-                    // An expired iterator is re-made from the checkpoint on the next poll.
-                    debug!(%shard, error = %e.into_service_error(), "GetRecords failed; retrying from the checkpoint");
-                    continue;
+            // Lambda filters before it batches: read on until a batch of matching records is full, the shard has
+            // nothing more for now, or a bounded number of pages.
+            let mut next = Some(first);
+            let mut matching: Vec<EventRecord> = Vec::new();
+            let mut last: Option<String> = None;
+            let mut closed = false;
+            for _ in 0..FILTER_PAGES {
+                let Some(iterator) = next.take() else {
+                    break;
+                };
+                let out = match self
+                    .client
+                    .get_records()
+                    .shard_iterator(iterator)
+                    .limit(self.batch_size)
+                    .send()
+                    .await
+                {
+                    Ok(out) => out,
+                    Err(e) => {
+                        // An expired iterator is re-made from the checkpoint on the next poll.
+                        debug!(%shard, error = %e.into_service_error(), "GetRecords failed; retrying from the checkpoint");
+                        break;
+                    }
+                };
+                let records = out.records.unwrap_or_default();
+                next = out.next_shard_iterator;
+                if records.is_empty() {
+                    closed = next.is_none();
+                    break;
                 }
-            };
-            let records = out.records.unwrap_or_default();
-            match out.next_shard_iterator {
-                Some(next) => {
-                    self.iterators.insert(shard.clone(), next);
+                polled.read += records.len();
+                last = records
+                    .last()
+                    .and_then(|r| r.dynamodb().and_then(|d| d.sequence_number()))
+                    .map(str::to_owned);
+                matching.extend(
+                    records
+                        .iter()
+                        .map(|r| to_event_record(r, &self.stream_arn))
+                        .filter(|r| serde_json::to_value(r).is_ok_and(|v| is_trigger(&v))),
+                );
+                if matching.len() >= self.batch_size as usize {
+                    break;
                 }
-                None if records.is_empty() => {
-                    self.checkpoints.finished.push(shard.clone());
-                    self.save()?;
-                    continue;
-                }
-                None => {}
             }
-            if records.is_empty() {
-                continue;
+            if let Some(iterator) = next {
+                self.iterators.insert(shard.clone(), iterator);
             }
-            polled.read += records.len();
-            let last = records
-                .last()
-                .and_then(|r| r.dynamodb().and_then(|d| d.sequence_number()))
-                .unwrap_or_default()
-                .to_owned();
-            let matching: Vec<EventRecord> = records
-                .iter()
-                .map(|r| to_event_record(r, &self.stream_arn))
-                .filter(|r| serde_json::to_value(r).is_ok_and(|v| is_trigger(&v)))
-                .collect();
-            polled.delivered += matching.len();
-            let (dropped, timed_out) = self.deliver(shard, matching, &handler).await?;
-            polled.dropped += dropped;
-            polled.timed_out += timed_out;
-            self.checkpoints.after.insert(shard.clone(), last);
-            self.save()?;
+            if let Some(last) = last {
+                polled.delivered += matching.len();
+                let size = usize::try_from(self.batch_size).unwrap_or(1).max(1);
+                for batch in matching.chunks(size) {
+                    let (dropped, timed_out) =
+                        self.deliver(shard, batch.to_vec(), &handler).await?;
+                    polled.dropped += dropped;
+                    polled.timed_out += timed_out;
+                }
+                self.checkpoints.after.insert(shard.clone(), last);
+                self.save()?;
+            } else if closed {
+                self.checkpoints.finished.push(shard.clone());
+                self.save()?;
+            }
         }
         Ok(polled)
     }

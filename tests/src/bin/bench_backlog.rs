@@ -12,12 +12,15 @@
 //! - `after`: the defaults: 4 messages and 4 derivations at once, and derivations that would not finish before
 //!   the deadline handed to the insights queue.
 //!
+//! With `--stream-behind`, the stream is read only once ingest has drained, so the whole backlog reaches the
+//! insights worker in full batches, as after an outage of the insights function.
+//!
 //! The local runners stand in for Lambda's mappings: one batch at a time (no `ParallelizationFactor`, no
 //! bisecting), the function timeout enforced on stream batches (`--timeout-secs`, default the insights function's
 //! 120 s).
 //!
 //! With the stack's environment loaded: `target/release/bench_backlog --only before|after [--uploads N]
-//! [--workspaces N] [--timeout-secs N] [--record FILE]`, then `--summary FILE`; or `make bench-backlog`.
+//! [--workspaces N] [--timeout-secs N] [--stream-behind] [--record FILE]`, then `--summary FILE`; or `make bench-backlog`.
 
 use std::time::{Duration, Instant};
 
@@ -35,6 +38,7 @@ struct Args {
     only: Option<String>,
     record: Option<std::path::PathBuf>,
     summary: Option<std::path::PathBuf>,
+    stream_behind: bool,
 }
 
 fn args() -> Args {
@@ -45,6 +49,7 @@ fn args() -> Args {
         only: None,
         record: None,
         summary: None,
+        stream_behind: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -58,6 +63,7 @@ fn args() -> Args {
             "--only" => out.only = Some(value()),
             "--record" => out.record = Some(value().into()),
             "--summary" => out.summary = Some(value().into()),
+            "--stream-behind" => out.stream_behind = true,
             other => panic!("unknown flag {other}"),
         }
     }
@@ -122,6 +128,20 @@ async fn run(name: &str, a: &Args) -> Run {
             |(key, bytes)| async move { h.upload(&key, bytes).await },
         )
         .await;
+    if a.stream_behind {
+        // The insights side starts only once ingest has drained: the whole backlog waits on the stream, as after
+        // an outage of the insights function or a burst it could not keep up with.
+        let ingest = &p.pipeline.ingest;
+        let metrics = &p.pipeline.ingest_metrics;
+        creatoros_infra::runner::run_until_idle(
+            &p.pipeline.ingest_queue,
+            Duration::from_millis(1500),
+            Duration::from_secs(3600),
+            |e, d| creatoros_ingest::handler::handle(ingest, e, d, metrics),
+        )
+        .await
+        .expect("ingest went idle");
+    }
     let quiet = Duration::from_millis(1500);
     let totals = p
         .pipeline
@@ -176,12 +196,17 @@ async fn main() {
         if let Some(path) = &a.record {
             let record = serde_json::json!({
                 "config": name, "uploads": a.uploads, "workspaces": a.workspaces,
-                "timeoutSecs": a.timeout.as_secs(), "seconds": r.seconds, "timeouts": r.timeouts,
+                "timeoutSecs": a.timeout.as_secs(), "streamBehind": a.stream_behind, "seconds": r.seconds, "timeouts": r.timeouts,
                 "dropped": r.dropped, "deferrals": r.deferrals, "stale": r.stale,
             });
             append_record(path, &record).expect("recording the run");
         }
     }
+}
+
+/// A recorded count, for a fixed-width column.
+fn n(v: &serde_json::Value) -> u64 {
+    v.as_f64().unwrap_or_default() as u64
 }
 
 /// The recorded runs side by side, and after / before.
@@ -192,14 +217,14 @@ fn summary(path: &std::path::Path) {
         println!(
             "{:<8} {:>7}  {:>10}  {:>9}  {:>7.1}  {:>15}  {:>15}  {:>9}  {:>12}",
             r["config"].as_str().unwrap_or_default(),
-            r["uploads"],
-            r["workspaces"],
-            r["timeoutSecs"],
+            n(&r["uploads"]),
+            n(&r["workspaces"]),
+            n(&r["timeoutSecs"]),
             r["seconds"].as_f64().unwrap_or_default(),
-            r["timeouts"],
-            r["dropped"],
-            r["deferrals"],
-            r["stale"]
+            n(&r["timeouts"]),
+            n(&r["dropped"]),
+            n(&r["deferrals"]),
+            n(&r["stale"])
         );
     }
     let seconds = |config: &str| {
