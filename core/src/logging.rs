@@ -134,8 +134,14 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             let invocation = info_span!("invocation", requestId = "r-1");
             let _i = invocation.enter();
-            let import = info_span!("import", workspaceId = "w1", importId = "i9");
+            let import = info_span!(
+                "import",
+                workspaceId = "w1",
+                importId = tracing::field::Empty
+            );
             let _m = import.enter();
+            // A field recorded once it is known (the import id, after the object's head).
+            import.record("importId", "i9");
             info!(rows = 3, "import finished");
         });
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();

@@ -65,8 +65,9 @@ pub struct StreamRunner {
     pub timeout: Option<std::time::Duration>,
 }
 
-/// Most `GetRecords` pages read to fill one batch of matching records.
-const FILTER_PAGES: usize = 20;
+/// Most `GetRecords` pages read to fill one batch of matching records (Lambda reads on without a bound; an
+/// import writes about 70 records for every trigger record, so a batch of 100 triggers spans some 7,000).
+const FILTER_PAGES: usize = 200;
 
 impl StreamRunner {
     /// A runner for `stream_arn`; with `checkpoint_file`, progress is loaded from and saved to it.

@@ -215,7 +215,12 @@ async fn handle_message(
         let workspace = workspace_of(&object.key)
             .map(|w| w.to_string())
             .unwrap_or_default();
-        let span = info_span!("object", workspaceId = %workspace, key = %object.key);
+        let span = info_span!(
+            "object",
+            workspaceId = %workspace,
+            key = %object.key,
+            importId = tracing::field::Empty
+        );
         let started = Instant::now();
         let result = import::run(ctx, &object, request, body, deadline)
             .instrument(span.clone())

@@ -170,6 +170,8 @@ pub async fn run(
         info.version_id.as_deref(),
         Some(&info.etag),
     );
+    // Every log line of the import from here on carries its id at the top level (the handler's span declares it).
+    tracing::Span::current().record("importId", id.as_str());
     if let Request::Continue(wanted) = &request {
         if wanted != id.as_str() {
             return Ok(Outcome::Superseded);
