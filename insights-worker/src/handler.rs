@@ -253,47 +253,81 @@ pub async fn queue_rederives(
     queue_url: &str,
     months: &[(WorkspaceId, Month)],
 ) -> Result<usize, String> {
+    // Batches go out side by side: an invocation out of time may have hundreds of months to hand on.
+    // Owned chunks and clients: futures borrowing the slice would not be `Send` for every lifetime, which the
+    // callers spawned on a runtime need.
+    let chunks: Vec<Vec<(WorkspaceId, Month)>> = months.chunks(10).map(<[_]>::to_vec).collect();
+    let sent: Vec<Result<usize, String>> = stream::iter(chunks)
+        .map(|chunk| {
+            let sqs = sqs.clone();
+            let queue_url = queue_url.to_owned();
+            async move { send_rederive_batch(&sqs, &queue_url, &chunk).await }
+        })
+        .buffer_unordered(QUEUEING_CONCURRENCY)
+        .collect()
+        .await;
     let mut queued = 0;
-    for chunk in months.chunks(10) {
-        let mut pending: Vec<(usize, String)> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, (w, m))| (i, rederive_body(w, m)))
-            .collect();
-        for attempt in 0..2 {
-            let entries = pending
-                .iter()
-                .map(|(i, body)| {
-                    aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .build()
-                        .map_err(|e| e.to_string())
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let sent = sqs
-                .send_message_batch()
-                .queue_url(queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| e.into_service_error().to_string())?;
-            queued += sent.successful.len();
-            let failed: std::collections::BTreeSet<&str> =
-                sent.failed.iter().map(|f| f.id.as_str()).collect();
-            pending.retain(|(i, _)| failed.contains(i.to_string().as_str()));
-            if pending.is_empty() {
-                break;
-            }
-            if attempt == 1 {
-                return Err(format!(
-                    "{} rederives refused by SQS after {queued} queued",
-                    pending.len()
-                ));
-            }
+    let mut refused = Vec::new();
+    for result in sent {
+        match result {
+            Ok(n) => queued += n,
+            Err(e) => refused.push(e),
         }
     }
-    Ok(queued)
+    match refused.first() {
+        None => Ok(queued),
+        Some(first) => Err(format!(
+            "{} batch(es) of rederives not queued ({first}) after {queued} queued",
+            refused.len()
+        )),
+    }
+}
+
+/// `SendMessageBatch` calls in flight at once when handing months on.
+const QUEUEING_CONCURRENCY: usize = 8;
+
+/// Sends one batch of up to ten rederives; entries SQS refuses are sent once more.
+async fn send_rederive_batch(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    chunk: &[(WorkspaceId, Month)],
+) -> Result<usize, String> {
+    let mut queued = 0;
+    let mut pending: Vec<(usize, String)> = chunk
+        .iter()
+        .enumerate()
+        .map(|(i, (w, m))| (i, rederive_body(w, m)))
+        .collect();
+    for attempt in 0..2 {
+        let entries = pending
+            .iter()
+            .map(|(i, body)| {
+                aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(body)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sent = sqs
+            .send_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| e.into_service_error().to_string())?;
+        queued += sent.successful.len();
+        let failed: std::collections::BTreeSet<&str> =
+            sent.failed.iter().map(|f| f.id.as_str()).collect();
+        pending.retain(|(i, _)| failed.contains(i.to_string().as_str()));
+        if pending.is_empty() {
+            return Ok(queued);
+        }
+        if attempt == 1 {
+            break;
+        }
+    }
+    Err(format!("{} rederives refused by SQS", pending.len()))
 }
 
 /// The day a `scheduled` command names: a day, or the schedule's own time (`<aws.scheduler.scheduled-time>`, RFC

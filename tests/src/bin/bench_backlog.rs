@@ -108,8 +108,9 @@ async fn run(name: &str, a: &Args) -> Run {
     p.pipeline.insights.settings.derive_margin = if before {
         Duration::ZERO
     } else {
-        // The default margin's share of the default timeout (20 s of 120 s), for a scaled timeout.
-        a.timeout / 6
+        // The default margin's share of the default timeout (20 s of 120 s) for a scaled timeout, but at least a
+        // second: the derivations in flight at the margin and the queueing of the rest must fit in it.
+        (a.timeout / 6).max(Duration::from_secs(1))
     };
     p.pipeline.stream.timeout = Some(a.timeout);
     let uploads: Vec<(String, Vec<u8>)> = (0..a.uploads)
