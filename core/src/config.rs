@@ -29,7 +29,7 @@ pub const ENV_CHUNK_ROWS: &str = "CREATOROS_CHUNK_ROWS";
 pub const ENV_CHECKPOINT_CHUNKS: &str = "CREATOROS_CHECKPOINT_CHUNKS";
 /// Derivations of one insights batch run at once (default 4).
 pub const ENV_DERIVE_CONCURRENCY: &str = "CREATOROS_DERIVE_CONCURRENCY";
-/// Messages of one ingest batch handled at once (default 4).
+/// Workspaces of one ingest batch handled at once, each workspace's messages in order (default 4).
 pub const ENV_INGEST_CONCURRENCY: &str = "CREATOROS_INGEST_CONCURRENCY";
 /// The queue's `maxReceiveCount` (the template passes its parameter), so a worker knows a message's last receive.
 pub const ENV_MAX_RECEIVES: &str = "CREATOROS_MAX_RECEIVES";

@@ -28,7 +28,7 @@ pub struct Settings {
     pub defer_delay: Duration,
     /// Bounds on workbooks and zips, which are read whole.
     pub limits: Limits,
-    /// Messages of one batch handled at once.
+    /// Workspaces of one batch handled at once (each workspace's messages in order).
     pub concurrency: usize,
     /// Visibility of a message after its first retryable failure; doubled on each later receive.
     pub retry_base: Duration,
