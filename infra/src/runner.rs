@@ -192,28 +192,11 @@ impl QueueRunner {
         Ok(())
     }
 
-    /// Messages visible or in flight in the queue (approximate, as SQS reports them).
+    /// Messages visible, in flight or delayed in the queue (approximate, as SQS reports them; the same read as
+    /// `creatoros status`).
     pub async fn backlog(&self) -> Result<usize, RunnerError> {
-        use aws_sdk_sqs::types::QueueAttributeName as A;
-        let out = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&self.queue_url)
-            .attribute_names(A::ApproximateNumberOfMessages)
-            .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
-            .attribute_names(A::ApproximateNumberOfMessagesDelayed)
-            .send()
-            .await
-            .map_err(|e| self.error(e.into_service_error()))?;
-        let attrs = out.attributes.unwrap_or_default();
-        Ok([
-            A::ApproximateNumberOfMessages,
-            A::ApproximateNumberOfMessagesNotVisible,
-            A::ApproximateNumberOfMessagesDelayed,
-        ]
-        .iter()
-        .filter_map(|a| attrs.get(a).and_then(|v| v.parse::<usize>().ok()))
-        .sum())
+        let q = crate::status::queue(&self.sqs, "", &self.queue_url).await?;
+        Ok(usize::try_from(q.visible + q.in_flight + q.delayed).unwrap_or(usize::MAX))
     }
 }
 

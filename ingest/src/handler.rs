@@ -81,13 +81,9 @@ pub async fn handle(
 /// The workspace a message's first object belongs to, or the message's own id when it names none.
 fn workspace_key(message: &SqsMessage) -> String {
     let body = message.body.as_deref().unwrap_or_default();
-    let first = match message::parse(body) {
-        Ok(Command::Ingest(objects)) => objects.into_iter().next(),
-        Ok(Command::Reingest(object)) | Ok(Command::Continue { object, .. }) => Some(object),
-        Ok(Command::TestEvent) | Err(_) => None,
-    };
-    first
-        .and_then(|o| workspace_of(&o.key).ok())
+    message::parse(body)
+        .ok()
+        .and_then(|c| c.objects().first().and_then(|o| workspace_of(&o.key).ok()))
         .map(|w| format!("w:{w}"))
         .unwrap_or_else(|| format!("m:{}", message.message_id.as_deref().unwrap_or_default()))
 }
@@ -155,13 +151,11 @@ async fn give_back(ctx: &Ingest, message: &SqsMessage, failure: &Failure, metric
 /// Imports of the message's objects still in `processing`: what its move to the dead-letter queue leaves stuck.
 async fn stuck_imports(ctx: &Ingest, message: &SqsMessage) -> u64 {
     let body = message.body.as_deref().unwrap_or_default();
-    let objects = match message::parse(body) {
-        Ok(Command::Ingest(objects)) => objects,
-        Ok(Command::Reingest(object)) | Ok(Command::Continue { object, .. }) => vec![object],
-        Ok(Command::TestEvent) | Err(_) => return 0,
+    let Ok(command) = message::parse(body) else {
+        return 0;
     };
     let mut stuck = 0;
-    for object in objects {
+    for object in command.objects() {
         let Ok(workspace) = workspace_of(&object.key) else {
             continue;
         };

@@ -39,6 +39,17 @@ pub enum Command {
     TestEvent,
 }
 
+impl Command {
+    /// The objects the command names, in order (none for the test event).
+    pub fn objects(&self) -> Vec<&ObjectRef> {
+        match self {
+            Command::Ingest(objects) => objects.iter().collect(),
+            Command::Reingest(object) | Command::Continue { object, .. } => vec![object],
+            Command::TestEvent => Vec::new(),
+        }
+    }
+}
+
 /// A message that can never be processed (so it is not retried).
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {

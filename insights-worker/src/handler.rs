@@ -173,7 +173,7 @@ fn add_record<T: Clone>(
 /// Derives every month of `work`, up to `derive_concurrency` at once. A month not started while more than
 /// `derive_margin` is left before `deadline` is queued as a `rederive` instead. Returns the ids that must come
 /// back.
-async fn derive_all<T: Clone + Ord>(
+async fn derive_all<T: Clone>(
     ctx: &Insights,
     work: Work<T>,
     deadline: Instant,
@@ -227,8 +227,7 @@ async fn derive_all<T: Clone + Ord>(
             }
         }
     }
-    failed.sort();
-    failed.dedup();
+    // Unsorted, possibly repeated (an id shared by several months): the callers merge, sort and dedup.
     failed
 }
 
