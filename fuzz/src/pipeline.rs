@@ -8,10 +8,10 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::sqs::SqsEvent;
-use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::ingest::import_id::import_id;
-use creatoros_core::ingest::object_key::{decode_notification_key, workspace_of, KeyError};
-use creatoros_core::triggers::{is_trigger, touched};
+use creatoros_model::ids::{Month, WorkspaceId};
+use creatoros_model::imports::import_id::import_id;
+use creatoros_model::imports::object_key::{decode_notification_key, workspace_of, KeyError};
+use creatoros_model::stream_filter::{is_trigger, touched};
 use creatoros_ingest::message::{self, Command as IngestCommand, CommandBody};
 use creatoros_insights_worker::handler::{
     rederive_body, scheduled_body, Command as InsightsCommand, Rederive,

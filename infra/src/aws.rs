@@ -9,7 +9,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 /// The shared SDK configuration, loaded once, with the workers' retry configuration.
 pub async fn load() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(creatoros_core::config::sdk_retry())
+        .retry_config(creatoros_store::retry::sdk_retry())
         .load()
         .await
 }

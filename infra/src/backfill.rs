@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::schema::ENTITY_MARKER;
-use creatoros_core::ids::{Month, WorkspaceId};
+use creatoros_model::contract::schema::ENTITY_MARKER;
+use creatoros_model::ids::{Month, WorkspaceId};
 use creatoros_insights_worker::handler::queue_rederives;
 
 use crate::runner::RunnerError;

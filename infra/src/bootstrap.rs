@@ -33,7 +33,7 @@ pub struct BootstrapError {
 fn fail(resource: &str, err: impl std::error::Error + 'static) -> BootstrapError {
     BootstrapError {
         resource: resource.to_owned(),
-        message: creatoros_core::errors::chain(&err),
+        message: creatoros_runtime::errors::chain(&err),
     }
 }
 
@@ -53,7 +53,7 @@ pub struct Provisioned {
 }
 
 impl Provisioned {
-    /// `export NAME=value` lines using the variable names of [`creatoros_core::config`].
+    /// `export NAME=value` lines using the variable names of [`creatoros_runtime::config`].
     pub fn env_lines(&self) -> String {
         self.env_pairs()
             .iter()
@@ -64,7 +64,7 @@ impl Provisioned {
     /// The environment the workers and the CLI read, as (name, value) pairs.
     pub fn env_pairs(&self) -> Vec<(&'static str, String)> {
         use crate::resources::*;
-        use creatoros_core::config::*;
+        use creatoros_runtime::config::*;
         let url = |id: &str| self.queue_urls.get(id).cloned().unwrap_or_default();
         [
             (ENV_TABLE, self.table.clone()),

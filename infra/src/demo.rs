@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use creatoros_core::contract::{Entity, EntitySchema};
-use creatoros_core::entities::{
+use creatoros_model::contract::{Entity, EntitySchema};
+use creatoros_model::entities::{
     Draft, Import, Insight, Metric, Plan, Post, Profile, Task, Variant,
 };
-use creatoros_core::repo::{Created, TableRepo};
+use creatoros_store::{Created, TableRepo};
 use serde_json::{json, Value};
 
 use crate::electrodb::ElectroDb;
@@ -191,10 +191,10 @@ pub async fn write_documents(
             "insight" => create::<Insight>(repo, doc).await?,
             "task" => create::<Task>(repo, doc).await?,
             "import" => create::<Import>(repo, doc).await?,
-            "lock" => create::<creatoros_core::entities::Lock>(repo, doc).await?,
-            "derivation" => create::<creatoros_core::entities::Derivation>(repo, doc).await?,
-            "schedule" => create::<creatoros_core::entities::Schedule>(repo, doc).await?,
-            "daily" => create::<creatoros_core::entities::Daily>(repo, doc).await?,
+            "lock" => create::<creatoros_model::entities::Lock>(repo, doc).await?,
+            "derivation" => create::<creatoros_model::entities::Derivation>(repo, doc).await?,
+            "schedule" => create::<creatoros_model::entities::Schedule>(repo, doc).await?,
+            "daily" => create::<creatoros_model::entities::Daily>(repo, doc).await?,
             "metric" => {
                 metrics.push(
                     serde_json::from_value(doc.clone())
@@ -233,7 +233,7 @@ pub async fn read_back(
     let mut expected: BTreeMap<(String, &'static str, &'static str, String), Vec<String>> =
         BTreeMap::new();
     for (entity, doc) in documents {
-        let schema = creatoros_core::contract::schema::entity_by_name(entity)
+        let schema = creatoros_model::contract::schema::entity_by_name(entity)
             .ok_or_else(|| DemoError(format!("unknown entity {entity}")))?;
         for ix in schema.indexes {
             let composites: serde_json::Map<String, Value> = ix
@@ -267,7 +267,7 @@ pub async fn read_back(
     let mut all_ok = true;
     for (((entity, ap, index, composites), want), answer) in expected.iter().zip(answers) {
         let schema =
-            creatoros_core::contract::schema::entity_by_name(entity).expect("known entity");
+            creatoros_model::contract::schema::entity_by_name(entity).expect("known entity");
         let (got, mark) = match answer {
             Ok(Value::Array(items)) => {
                 let mut got: Vec<String> = items.iter().map(|d| identity(schema, d)).collect();
@@ -404,8 +404,8 @@ pub async fn report_imports(
     electrodb: &ElectroDb,
     workspaces: &[String],
 ) -> Result<String, DemoError> {
-    use creatoros_core::contract::schema::{IMPORT, METRIC};
-    use creatoros_core::contract::IndexName;
+    use creatoros_model::contract::schema::{IMPORT, METRIC};
+    use creatoros_model::contract::IndexName;
     let mut out = String::new();
     for ws in workspaces {
         let q = repo
@@ -494,10 +494,10 @@ fn leading_posts(metrics: &[Metric]) -> String {
                 (None, None) => m.post_id.to_string(),
             };
             let measure = match (&m.measure, &m.period_start) {
-                (Some(creatoros_core::entities::Measure::Period), Some(start)) => {
+                (Some(creatoros_model::entities::Measure::Period), Some(start)) => {
                     format!("over {start}..{}", m.date)
                 }
-                (Some(creatoros_core::entities::Measure::Period), None) => {
+                (Some(creatoros_model::entities::Measure::Period), None) => {
                     format!("over the period to {}", m.date)
                 }
                 _ => format!("to {}", m.date),
@@ -523,9 +523,9 @@ async fn daily_values(
     electrodb: &ElectroDb,
     ws: &str,
 ) -> Result<String, DemoError> {
-    use creatoros_core::contract::schema::DAILY;
-    use creatoros_core::contract::IndexName;
-    use creatoros_core::entities::Daily;
+    use creatoros_model::contract::schema::DAILY;
+    use creatoros_model::contract::IndexName;
+    use creatoros_model::entities::Daily;
     let q = repo
         .codec()
         .query(&DAILY, IndexName::Primary, &[("workspaceId", ws)])
@@ -577,9 +577,9 @@ pub async fn report_insights(
     electrodb: &ElectroDb,
     workspaces: &[String],
 ) -> Result<String, DemoError> {
-    use creatoros_core::contract::schema::{DERIVATION, IMPORT, INSIGHT, TASK};
-    use creatoros_core::contract::IndexName;
-    use creatoros_core::entities::{Derivation, Import, Insight, Task, TaskStatus};
+    use creatoros_model::contract::schema::{DERIVATION, IMPORT, INSIGHT, TASK};
+    use creatoros_model::contract::IndexName;
+    use creatoros_model::entities::{Derivation, Import, Insight, Task, TaskStatus};
     let err = |e: &dyn std::fmt::Display| DemoError(e.to_string());
     let mut out = String::new();
     for ws in workspaces {
@@ -669,7 +669,7 @@ pub async fn report_insights(
             let _ = writeln!(
                 out,
                 "    quiet (no claim holds at a {:.0}% false discovery rate, a correct answer for few or even posts): {}",
-                creatoros_core::insights::FALSE_DISCOVERY_RATE * 100.0,
+                creatoros_rules::FALSE_DISCOVERY_RATE * 100.0,
                 quiet.join(", ")
             );
         }

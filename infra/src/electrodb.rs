@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use creatoros_core::contract::{Casing, EntitySchema};
+use creatoros_model::contract::{Casing, EntitySchema};
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 

@@ -10,7 +10,7 @@ async fn main() {
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = creatoros_infra::cli::run().await {
-        eprintln!("creatoros: {}", creatoros_core::errors::chain(e.as_ref()));
+        eprintln!("creatoros: {}", creatoros_runtime::errors::chain(e.as_ref()));
         std::process::exit(1);
     }
 }

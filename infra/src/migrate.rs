@@ -1,5 +1,5 @@
 //! `creatoros migrate snapshots`: replaces the publish-dated items of the first version's tables with snapshots
-//! dated honestly (the plan and its rules: `creatoros_core::ingest::migration`).
+//! dated honestly (the plan and its rules: `creatoros_model::imports::migration`).
 //!
 //! Each run takes the steps that are due, so running it until it reports nothing left is the whole migration:
 //! an import with publish-dated items whose object is still in the bucket gets a `reingest` message on the
@@ -10,12 +10,12 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use creatoros_core::contract::schema::{IMPORT, METRIC};
-use creatoros_core::contract::{IndexName, Item};
-use creatoros_core::entities::{Import, Metric};
-use creatoros_core::ids::WorkspaceId;
-use creatoros_core::ingest::migration::{plan, Plan, Reingest};
-use creatoros_core::repo::{RepoError, TableRepo};
+use creatoros_model::contract::schema::{IMPORT, METRIC};
+use creatoros_model::contract::{IndexName, Item};
+use creatoros_model::entities::{Import, Metric};
+use creatoros_model::ids::WorkspaceId;
+use creatoros_model::imports::migration::{plan, Plan, Reingest};
+use creatoros_store::{RepoError, TableRepo};
 
 /// The migration of one workspace could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +25,7 @@ pub enum MigrateError {
     Table(#[from] RepoError),
     /// An item did not fit the contract.
     #[error(transparent)]
-    Contract(#[from] creatoros_core::contract::ContractError),
+    Contract(#[from] creatoros_model::contract::ContractError),
     /// S3 or SQS failed.
     #[error("{0}")]
     Aws(String),
@@ -139,7 +139,7 @@ pub async fn snapshots(
                     "s3://{}/{}: {}",
                     r.bucket,
                     r.key,
-                    creatoros_core::errors::chain(&e)
+                    creatoros_runtime::errors::chain(&e)
                 )))
             }
         }

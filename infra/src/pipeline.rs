@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use creatoros_core::metrics::Metrics;
+use creatoros_runtime::metrics::Metrics;
 use creatoros_ingest::Ingest;
 use creatoros_insights_worker::Insights;
 

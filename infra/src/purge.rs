@@ -9,12 +9,13 @@
 
 use std::fmt;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use creatoros_model::contract::AttributeValue;
+use creatoros_store::item::from_sdk;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-use creatoros_core::contract::Item;
-use creatoros_core::ids::WorkspaceId;
-use creatoros_core::ingest::object_key::workspace_prefixes;
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::Item;
+use creatoros_model::ids::WorkspaceId;
+use creatoros_model::imports::object_key::workspace_prefixes;
+use creatoros_store::TableRepo;
 
 use crate::runner::RunnerError;
 
@@ -77,7 +78,7 @@ async fn partition_keys(
         .expression_attribute_names("#s", "status")
         .expression_attribute_values(
             ":pk",
-            AttributeValue::S(repo.codec().workspace_partition(workspace)),
+            AttributeValue::S(repo.codec().workspace_partition(workspace)).into(),
         )
         .projection_expression("#pk, #sk, #e, #s")
         .consistent_read(true)
@@ -86,7 +87,10 @@ async fn partition_keys(
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(|e| error(e.into_service_error().to_string()))?;
+        .map_err(|e| error(e.into_service_error().to_string()))?
+        .into_iter()
+        .map(from_sdk)
+        .collect();
     let is = |item: &Item, name: &str, value: &str| matches!(item.get(name), Some(AttributeValue::S(s)) if s == value);
     let processing = pages
         .iter()

@@ -2,8 +2,8 @@
 //! test checks that `infra/template.yaml` declares the same table, indexes, stream, time to live, queues,
 //! notification and bucket lifecycle rules.
 
-use creatoros_core::contract::schema::TTL_ATTRIBUTE;
-use creatoros_core::contract::IndexName;
+use creatoros_model::contract::schema::TTL_ATTRIBUTE;
+use creatoros_model::contract::IndexName;
 
 /// Logical id of the table in the template.
 pub const TABLE_ID: &str = "Table";

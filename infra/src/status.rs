@@ -7,12 +7,12 @@
 use std::fmt;
 
 use aws_sdk_sqs::types::QueueAttributeName as A;
-use creatoros_core::contract::schema::IMPORT;
-use creatoros_core::contract::IndexName;
-use creatoros_core::entities::{Import, ImportStatus};
-use creatoros_core::ids::timestamp::iso_millis;
-use creatoros_core::ids::WorkspaceId;
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::schema::IMPORT;
+use creatoros_model::contract::IndexName;
+use creatoros_model::entities::{Import, ImportStatus};
+use creatoros_model::ids::timestamp::iso_millis;
+use creatoros_model::ids::WorkspaceId;
+use creatoros_store::TableRepo;
 use serde::Serialize;
 
 use crate::runner::RunnerError;

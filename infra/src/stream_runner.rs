@@ -2,7 +2,7 @@
 //! the same handler the Lambda binary calls.
 //!
 //! Like the mapping it reads every shard in order (parents before children, so a shard rollover keeps order),
-//! applies the mapping's filter ([`creatoros_core::triggers`], the same patterns as the template) before batching
+//! applies the mapping's filter ([`creatoros_model::stream_filter`], the same patterns as the template) before batching
 //! (it reads on until `batch_size` matching records or the shard's end for now), hands matching records to the
 //! handler in batches, and advances a per-shard checkpoint only past what was handled. With
 //! `ReportBatchItemFailures`, a batch is retried from its lowest failed sequence number, up to `max_retries`
@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-use creatoros_core::triggers::is_trigger;
+use creatoros_model::stream_filter::is_trigger;
 use creatoros_insights_worker::recover::{sequence_order, to_event_record};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};

@@ -364,7 +364,7 @@ fn errors_are_one_line_with_the_cause_and_a_non_zero_exit() {
 /// workspace ends holding what a fresh ingest of the same object holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_snapshots_replaces_publish_dated_items_with_what_a_fresh_ingest_writes() {
-    use creatoros_core::entities::{Import, Metric};
+    use creatoros_model::entities::{Import, Metric};
     let h = IngestHarness::new("cli-migrate").await;
     let dir = tempfile::tempdir().unwrap();
     let name = "tweet_activity_metrics_rOpenSci_20211101_20211201_en.csv";
@@ -396,7 +396,7 @@ async fn migrate_snapshots_replaces_publish_dated_items_with_what_a_fresh_ingest
         .send()
         .await
         .unwrap();
-    let import_id = creatoros_core::ingest::import_id::import_id(
+    let import_id = creatoros_model::imports::import_id::import_id(
         &h.made.bucket,
         &key,
         head.version_id(),

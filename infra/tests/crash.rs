@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use creatoros_core::entities::ImportStatus;
+use creatoros_model::entities::ImportStatus;
 use creatoros_infra::resources;
 use creatoros_tests::pipeline::PipelineHarness;
 use creatoros_tests::reliability::{self, Outcome, Workload, WORKSPACES};

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use creatoros_core::config::{self, ConfigError};
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::repo::TableRepo;
+use creatoros_runtime::config::{self, ConfigError};
+use creatoros_model::contract::KeyCodec;
+use creatoros_store::TableRepo;
 use creatoros_formats::export::Limits;
 
 use crate::writer::WriteMode;

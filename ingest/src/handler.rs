@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use creatoros_core::contract::schema::IMPORT;
-use creatoros_core::contract::IndexName;
-use creatoros_core::entities::Import;
-use creatoros_core::ingest::object_key::workspace_of;
-use creatoros_core::metrics::{self, Metrics};
-use creatoros_core::retry::visibility_backoff;
+use creatoros_model::contract::schema::IMPORT;
+use creatoros_model::contract::IndexName;
+use creatoros_model::entities::Import;
+use creatoros_model::imports::object_key::workspace_of;
+use creatoros_runtime::metrics::{self, Metrics};
+use creatoros_store::retry::visibility_backoff;
 use futures::stream::{self, StreamExt};
 use tracing::{error, info, info_span, warn, Instrument};
 
@@ -275,7 +275,7 @@ mod tests {
         settings.retry_base = Duration::from_secs(10);
         settings.retry_max = Duration::from_secs(900);
         Ingest {
-            repo: creatoros_core::repo::TableRepo::new(
+            repo: creatoros_store::TableRepo::new(
                 aws_sdk_dynamodb::Client::new(&sdk),
                 "t",
                 Default::default(),

@@ -14,14 +14,14 @@ use std::time::Instant;
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 
-use creatoros_core::contract::Item;
-use creatoros_core::entities::{Checkpoint, Import, ImportStatus, RowError};
-use creatoros_core::ids::timestamp::iso_millis;
-use creatoros_core::ids::{Day, ItemId, Month, WorkspaceId};
-use creatoros_core::ingest::import_id::import_id;
-use creatoros_core::ingest::items::{daily_of, metric_of, Provenance};
-use creatoros_core::ingest::object_key::workspace_of;
-use creatoros_core::repo::{Created, RepoError};
+use creatoros_model::contract::Item;
+use creatoros_model::entities::{Checkpoint, Import, ImportStatus, RowError};
+use creatoros_model::ids::timestamp::iso_millis;
+use creatoros_model::ids::{Day, ItemId, Month, WorkspaceId};
+use creatoros_model::imports::import_id::import_id;
+use creatoros_model::imports::items::{daily_of, metric_of, Provenance};
+use creatoros_model::imports::object_key::workspace_of;
+use creatoros_store::{Created, RepoError};
 use creatoros_formats::export::{self, Event, PartInfo, Position, Resume, TextResume, Upload};
 use creatoros_formats::rejects::RejectsWriter;
 use creatoros_formats::rows::{RejectedRow, RowOutcome};

@@ -8,7 +8,7 @@
 //! - [`writer`]: newest-upload-wins metric writes; [`lock`]: the workspace lock they rely on;
 //! - [`linker`]: rows matched to the posts the team planned; [`context`]: clients and settings.
 //!
-//! The parsing itself (formats, rows, values) is pure and lives in `creatoros_core::ingest`.
+//! The parsing itself (formats, rows, values) is pure and lives in `creatoros_model::imports`.
 
 #![deny(clippy::all)]
 #![warn(missing_docs)]

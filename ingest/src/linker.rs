@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use creatoros_core::contract::schema::VARIANT;
-use creatoros_core::contract::IndexName;
-use creatoros_core::entities::Variant;
-use creatoros_core::ids::{ItemId, WorkspaceId};
-use creatoros_core::repo::{RepoError, TableRepo};
+use creatoros_model::contract::schema::VARIANT;
+use creatoros_model::contract::IndexName;
+use creatoros_model::entities::Variant;
+use creatoros_model::ids::{ItemId, WorkspaceId};
+use creatoros_store::{RepoError, TableRepo};
 use creatoros_formats::native::{native_key, NativeKey};
 use creatoros_formats::rows::PostRef;
 
@@ -67,7 +67,7 @@ impl Linker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use creatoros_core::entities::Platform;
+    use creatoros_model::entities::Platform;
 
     fn variant(post: &str, platform: &str, id: Option<&str>, url: Option<&str>) -> Variant {
         serde_json::from_value(serde_json::json!({

@@ -8,11 +8,11 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::entities::Lock;
-use creatoros_core::ids::timestamp::iso_millis;
-use creatoros_core::ids::WorkspaceId;
-use creatoros_core::repo::{Condition, RepoError, TableRepo};
+use creatoros_model::contract::AttributeValue;
+use creatoros_model::entities::Lock;
+use creatoros_model::ids::timestamp::iso_millis;
+use creatoros_model::ids::WorkspaceId;
+use creatoros_store::{Condition, RepoError, TableRepo};
 use time::OffsetDateTime;
 use tracing::warn;
 

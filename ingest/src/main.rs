@@ -4,16 +4,16 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use creatoros_core::metrics::Metrics;
+use creatoros_runtime::metrics::Metrics;
 use creatoros_ingest::{handler, Ingest};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    creatoros_core::logging::init();
+    creatoros_runtime::logging::init();
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(creatoros_core::config::sdk_retry())
+        .retry_config(creatoros_store::retry::sdk_retry())
         .load()
         .await;
     let ctx = Ingest::from_env(&sdk)?;

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use creatoros_core::ingest::object_key::{decode_notification_key, KeyError};
+use creatoros_model::imports::object_key::{decode_notification_key, KeyError};
 
 /// One object to work on.
 #[derive(Debug, Clone, PartialEq, Eq)]

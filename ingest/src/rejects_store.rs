@@ -7,7 +7,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use tracing::warn;
 
-use creatoros_core::ingest::object_key::REJECTS_PREFIX;
+use creatoros_model::imports::object_key::REJECTS_PREFIX;
 use creatoros_formats::rejects::RejectsWriter;
 
 use crate::source::SourceError;

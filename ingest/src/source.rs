@@ -95,7 +95,7 @@ where
         .and_then(|e| e.code())
         .unwrap_or("")
         .to_owned();
-    let message = creatoros_core::errors::chain(&err);
+    let message = creatoros_runtime::errors::chain(&err);
     match (code.as_str(), status) {
         ("NoSuchKey" | "NotFound" | "NoSuchVersion", _) | (_, Some(404)) => {
             SourceError::Gone { bucket, key }

@@ -12,9 +12,9 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::Item;
-use creatoros_core::repo::{Condition, RepoError, TableRepo};
+use creatoros_model::contract::AttributeValue;
+use creatoros_model::contract::Item;
+use creatoros_store::{Condition, RepoError, TableRepo};
 use futures::StreamExt;
 
 /// How metric writes keep newest-upload-wins.

@@ -4,10 +4,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use creatoros_core::config::{self, ConfigError};
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::ids::Day;
-use creatoros_core::repo::TableRepo;
+use creatoros_runtime::config::{self, ConfigError};
+use creatoros_model::contract::KeyCodec;
+use creatoros_model::ids::Day;
+use creatoros_store::TableRepo;
 
 /// Settings.
 #[derive(Debug, Clone)]

@@ -13,17 +13,17 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::schema::{DAILY, INSIGHT, METRIC, POST, TASK, VARIANT};
-use creatoros_core::contract::{Entity, IndexName, KeyCondition};
-use creatoros_core::entities::{
+use creatoros_model::contract::AttributeValue;
+use creatoros_model::contract::schema::{DAILY, INSIGHT, METRIC, POST, TASK, VARIANT};
+use creatoros_model::contract::{Entity, IndexName, KeyCondition};
+use creatoros_model::entities::{
     Daily, Derivation, Insight, Lock, Metric, Plan as ContentPlan, Post, Profile, Schedule, Task,
     TaskStatus, Variant,
 };
-use creatoros_core::ids::timestamp::iso_millis;
-use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::insights::{derive, MonthData, CATALOGUE_VERSION};
-use creatoros_core::repo::{Condition, RepoError, TableRepo};
+use creatoros_model::ids::timestamp::iso_millis;
+use creatoros_model::ids::{Month, WorkspaceId};
+use creatoros_rules::{derive, MonthData, CATALOGUE_VERSION};
+use creatoros_store::{Condition, RepoError, TableRepo};
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
@@ -81,7 +81,7 @@ impl Plan {
 /// Every `E` matching a key condition (which may have failed to build).
 async fn all<E: Entity>(
     repo: &TableRepo,
-    condition: Result<KeyCondition, creatoros_core::contract::ContractError>,
+    condition: Result<KeyCondition, creatoros_model::contract::ContractError>,
 ) -> Result<Vec<E>, RepoError> {
     repo.query(&condition?).await
 }
@@ -89,7 +89,7 @@ async fn all<E: Entity>(
 /// Every `E` of each month, one query per month, concurrently.
 async fn all_months<E: Entity>(
     repo: &TableRepo,
-    schema: &'static creatoros_core::contract::EntitySchema,
+    schema: &'static creatoros_model::contract::EntitySchema,
     workspace: &WorkspaceId,
     months: &[Month],
 ) -> Result<Vec<E>, RepoError> {

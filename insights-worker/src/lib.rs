@@ -3,7 +3,7 @@
 //!
 //! - [`handler`]: DynamoDB stream batches and SQS `rederive` commands, coalesced to one derivation per
 //!   (workspace, month), answering with per-record / per-message failures;
-//! - [`derive`]: one month's derivation: read, run the rules (`creatoros_core::insights`), write only the
+//! - [`derive`]: one month's derivation: read, run the rules (`creatoros_rules`), write only the
 //!   difference under the month's lock and watermark;
 //! - [`recover`]: a stream failure notice turned back into its records (read from the stream while it keeps them);
 //! - [`context`]: clients, settings and work counters.

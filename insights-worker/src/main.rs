@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::sqs::SqsEvent;
-use creatoros_core::metrics::Metrics;
+use creatoros_runtime::metrics::Metrics;
 use creatoros_insights_worker::{handler, Insights};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -15,9 +15,9 @@ use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    creatoros_core::logging::init();
+    creatoros_runtime::logging::init();
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(creatoros_core::config::sdk_retry())
+        .retry_config(creatoros_store::retry::sdk_retry())
         .load()
         .await;
     let ctx = Insights::from_env(&sdk)?;

@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use aws_lambda_events::event::dynamodb::{EventRecord, StreamRecord};
 use aws_sdk_dynamodbstreams::operation::get_shard_iterator::GetShardIteratorError;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
-use creatoros_core::ids::Month;
+use creatoros_model::ids::Month;
 use serde::Deserialize;
 
 /// The notice Lambda's on-failure destination receives for a DynamoDB stream batch (the fields used here).

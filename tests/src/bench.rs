@@ -1,15 +1,15 @@
 //! Shared pieces of the bench binaries (`src/bin/bench_*.rs`, `load`): generated exports, the parse path as a
 //! baseline would run it, one timed ingest invocation, and min/median/max over rounds kept in a results file.
 
-use creatoros_core::metrics::Metrics;
+use creatoros_runtime::metrics::Metrics;
 use std::io::{BufRead, Cursor, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use creatoros_core::contract::{Item, KeyCodec};
-use creatoros_core::entities::Metric;
-use creatoros_core::ids::WorkspaceId;
-use creatoros_core::ingest::items::Provenance;
+use creatoros_model::contract::{Item, KeyCodec};
+use creatoros_model::entities::Metric;
+use creatoros_model::ids::WorkspaceId;
+use creatoros_model::imports::items::Provenance;
 use creatoros_formats::decode;
 use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::RowOutcome;
@@ -75,7 +75,7 @@ pub fn export_metrics(bytes: &[u8], workspace: &str) -> Vec<Metric> {
     let mut metrics = Vec::new();
     while let Some(row) = reader.next_row() {
         if let RowOutcome::Metric(m) = row.expect("readable row") {
-            metrics.push(creatoros_core::ingest::items::metric_of(
+            metrics.push(creatoros_model::imports::items::metric_of(
                 &m,
                 &ws,
                 m.post.default_id().clone(),

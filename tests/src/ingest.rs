@@ -1,12 +1,12 @@
 //! A private ingest pipeline on the local stack: fresh resources, the real handler, the local runner.
 
-use creatoros_core::metrics::Metrics;
+use creatoros_runtime::metrics::Metrics;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::{Entity, IndexName, KeyCodec};
-use creatoros_core::entities::{Import, Lock, Metric};
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::AttributeValue;
+use creatoros_model::contract::{Entity, IndexName, KeyCodec};
+use creatoros_model::entities::{Import, Lock, Metric};
+use creatoros_store::TableRepo;
 use creatoros_infra::bootstrap::Provisioned;
 use creatoros_infra::resources::{self, Resources};
 use creatoros_infra::runner::{run_until_idle, QueueRunner};
@@ -229,7 +229,7 @@ impl IngestHarness {
         &self,
         workspace: &str,
         projection: Option<&str>,
-    ) -> Vec<creatoros_core::contract::Item> {
+    ) -> Vec<creatoros_model::contract::Item> {
         let pages = self
             .stack
             .dynamodb()
@@ -243,7 +243,8 @@ impl IngestHarness {
                         .repo
                         .codec()
                         .workspace_partition(&workspace.parse().expect("a workspace id")),
-                ),
+                )
+                .into(),
             )
             .set_projection_expression(projection.map(str::to_owned))
             .into_paginator()
@@ -251,7 +252,11 @@ impl IngestHarness {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await;
-        pages.unwrap()
+        pages
+            .unwrap()
+            .into_iter()
+            .map(creatoros_store::item::from_sdk)
+            .collect()
     }
 
     /// Deletes every item of a workspace's partition.

@@ -59,7 +59,7 @@ impl PipelineHarness {
     }
 
     /// Every `E` of a workspace month (GSI1, the app's month view).
-    pub async fn of_month<E: creatoros_core::contract::Entity>(
+    pub async fn of_month<E: creatoros_model::contract::Entity>(
         &self,
         ws: &str,
         month: &str,
@@ -71,7 +71,7 @@ impl PipelineHarness {
             .codec()
             .query(
                 E::SCHEMA,
-                creatoros_core::contract::IndexName::Gsi1,
+                creatoros_model::contract::IndexName::Gsi1,
                 &[("workspaceId", ws), ("month", month)],
             )
             .expect("a month query");

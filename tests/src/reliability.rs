@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::entities::ImportStatus;
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::KeyCodec;
+use creatoros_model::entities::ImportStatus;
+use creatoros_store::TableRepo;
 use creatoros_infra::resources;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use creatoros_core::metrics::{self, Metrics, INGEST_METRICS, INSIGHTS_METRICS};
+use creatoros_runtime::metrics::{self, Metrics, INGEST_METRICS, INSIGHTS_METRICS};
 use creatoros_ingest::handler;
 use creatoros_tests::pipeline::PipelineHarness;
 use creatoros_tests::reliability::canonical;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use creatoros_core::entities::{Daily, ImportStatus, Measure, Metric};
+use creatoros_model::entities::{Daily, ImportStatus, Measure, Metric};
 use creatoros_tests::ingest::IngestHarness;
 
 fn corpus(name: &str) -> Vec<PathBuf> {

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use creatoros_core::entities::{ImportStatus, Variant};
+use creatoros_model::entities::{ImportStatus, Variant};
 use creatoros_ingest::handler;
 use creatoros_tests::ingest::IngestHarness;
 use serde_json::json;
@@ -159,7 +159,7 @@ async fn newer_upload_wins_whatever_order_files_are_processed_in() {
             &h.ctx,
             event,
             Instant::now() + Duration::from_secs(60),
-            &creatoros_core::metrics::Metrics::new("ingest"),
+            &creatoros_runtime::metrics::Metrics::new("ingest"),
         )
         .await;
         assert!(response.batch_item_failures.is_empty());
@@ -199,7 +199,7 @@ async fn nothing_in_a_file_writes_to_another_workspace() {
     h.run().await;
     assert!(h.dump("B").await.is_empty(), "nothing reached B");
     // No key can name a workspace `..`: the one codec refuses the id, so no item can be stored under it.
-    assert!(creatoros_core::ids::WorkspaceId::parse("..").is_err());
+    assert!(creatoros_model::ids::WorkspaceId::parse("..").is_err());
     // `imports/A/../B/y.csv` is a file named `../B/y.csv` in A's folder (S3 keys have no directories), so it
     // lands in A with the file that names B inside: 1 + 3 metrics, two imports, both A's.
     assert_eq!(h.metrics("A").await.len(), 4);
@@ -371,8 +371,8 @@ async fn rejects_file_neutralises_formulas_and_locates_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_message_that_can_succeed_later_comes_back() {
     use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use creatoros_core::repo::TableRepo;
-    use creatoros_core::retry::RetryPolicy;
+    use creatoros_store::TableRepo;
+    use creatoros_store::retry::RetryPolicy;
     use creatoros_tests::faults::BatchFaults;
 
     let h = IngestHarness::new("poison").await;
@@ -439,7 +439,7 @@ async fn only_the_message_that_can_succeed_later_comes_back() {
             max_attempts: 3,
             ..RetryPolicy::default()
         });
-    let metrics = creatoros_core::metrics::Metrics::new("ingest");
+    let metrics = creatoros_runtime::metrics::Metrics::new("ingest");
     let response = handler::handle(
         &ctx,
         event,
@@ -457,13 +457,13 @@ async fn only_the_message_that_can_succeed_later_comes_back() {
         ["garbage", "throttled"],
         "the throttled message comes back, and the unreadable one, on its way to the dead-letter queue"
     );
-    assert_eq!(metrics.get(creatoros_core::metrics::RETRIES), 2.0);
+    assert_eq!(metrics.get(creatoros_runtime::metrics::RETRIES), 2.0);
     assert_eq!(
-        metrics.get(creatoros_core::metrics::IMPORTS),
+        metrics.get(creatoros_runtime::metrics::IMPORTS),
         1.0,
         "ws-good's import"
     );
-    assert_eq!(metrics.get(creatoros_core::metrics::ROWS_INGESTED), 10.0);
+    assert_eq!(metrics.get(creatoros_runtime::metrics::ROWS_INGESTED), 10.0);
     assert!(faults.throttled() >= 3);
     assert_eq!(h.metrics("ws-good").await.len(), 10);
     assert_eq!(
@@ -506,7 +506,7 @@ async fn a_key_repeated_in_a_later_chunk_ends_with_the_later_row() {
             ]
         })
         .collect();
-    let likes = |metrics: Vec<creatoros_core::entities::Metric>| {
+    let likes = |metrics: Vec<creatoros_model::entities::Metric>| {
         let mut got: Vec<(String, Option<i64>)> = metrics
             .into_iter()
             .map(|m| (m.post_id.to_string(), m.likes))

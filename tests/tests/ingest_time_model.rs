@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use creatoros_core::contract::Casing;
-use creatoros_core::entities::{Daily, Measure, Metric};
+use creatoros_model::contract::Casing;
+use creatoros_model::entities::{Daily, Measure, Metric};
 use creatoros_infra::electrodb::ElectroDb;
 use creatoros_tests::ingest::IngestHarness;
 use serde_json::json;

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::Event;
-use creatoros_core::contract::Casing;
-use creatoros_core::entities::{Derivation, Insight, Task, TaskStatus};
+use creatoros_model::contract::Casing;
+use creatoros_model::entities::{Derivation, Insight, Task, TaskStatus};
 use creatoros_infra::electrodb::ElectroDb;
 use creatoros_insights_worker::context::Counters;
 use creatoros_insights_worker::handler;
@@ -250,7 +250,7 @@ async fn a_poison_stream_record_is_reported_alone_and_the_rest_is_processed() {
     ]}))
     .unwrap();
     let started = Instant::now();
-    let metrics = creatoros_core::metrics::Metrics::new("insights");
+    let metrics = creatoros_runtime::metrics::Metrics::new("insights");
     let response = handler::handle_stream(
         p.insights(),
         event,
@@ -274,13 +274,13 @@ async fn a_poison_stream_record_is_reported_alone_and_the_rest_is_processed() {
         !insights(&p, "ws1", "2026-07").await.is_empty(),
         "and it ran"
     );
-    assert_eq!(metrics.get(creatoros_core::metrics::DERIVATIONS), 4.0);
-    assert!(metrics.get(creatoros_core::metrics::INSIGHTS_WRITTEN) >= 1.0);
+    assert_eq!(metrics.get(creatoros_runtime::metrics::DERIVATIONS), 4.0);
+    assert!(metrics.get(creatoros_runtime::metrics::INSIGHTS_WRITTEN) >= 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_month_is_derived_later_through_the_insights_queue() {
-    use creatoros_core::entities::Lock;
+    use creatoros_model::entities::Lock;
     let mut p = PipelineHarness::new("insights-busy").await;
     // Another derivation of July holds the month's lock.
     let lock = Lock::new(

@@ -2,9 +2,9 @@
 //! schedule re-derives what the date alone changes, and a replay of months after a catalogue change rewrites the
 //! affected insights and nothing else (a task whose insight is gone is retired, never deleted).
 
-use creatoros_core::entities::{Derivation, Insight, Post, PostStatus, Severity, Task, TaskStatus};
-use creatoros_core::ids::{Day, Month, PostId, WorkspaceId};
-use creatoros_core::insights::CATALOGUE_VERSION;
+use creatoros_model::entities::{Derivation, Insight, Post, PostStatus, Severity, Task, TaskStatus};
+use creatoros_model::ids::{Day, Month, PostId, WorkspaceId};
+use creatoros_rules::CATALOGUE_VERSION;
 use creatoros_infra::backfill;
 use creatoros_insights_worker::handler::scheduled_body;
 use creatoros_tests::pipeline::PipelineHarness;
@@ -124,7 +124,7 @@ async fn the_schedule_rederives_a_month_whose_missing_metrics_changed_with_the_d
         "{insight:?}"
     );
     // And July, still in progress, asked for the next day too.
-    let scheduled: Vec<creatoros_core::entities::Schedule> =
+    let scheduled: Vec<creatoros_model::entities::Schedule> =
         p.h.ctx
             .repo
             .query(
@@ -132,8 +132,8 @@ async fn the_schedule_rederives_a_month_whose_missing_metrics_changed_with_the_d
                     .repo
                     .codec()
                     .query(
-                        &creatoros_core::contract::schema::SCHEDULE,
-                        creatoros_core::contract::IndexName::Gsi1,
+                        &creatoros_model::contract::schema::SCHEDULE,
+                        creatoros_model::contract::IndexName::Gsi1,
                         &[("day", "2026-07-22")],
                     )
                     .unwrap(),

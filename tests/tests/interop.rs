@@ -1,10 +1,10 @@
 //! Rust and ElectroDB read each other's items in DynamoDB Local, through every index, under both key casings:
 //! the contract's `casing: "none"` and ElectroDB's default lower-casing.
 
-use creatoros_core::contract::schema::entity_by_name;
-use creatoros_core::contract::{Casing, Entity, IndexName, KeyCodec};
-use creatoros_core::entities::{Metric, Post, Task};
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::schema::entity_by_name;
+use creatoros_model::contract::{Casing, Entity, IndexName, KeyCodec};
+use creatoros_model::entities::{Metric, Post, Task};
+use creatoros_store::TableRepo;
 use creatoros_infra::demo;
 use creatoros_infra::electrodb::{full_queries, ElectroDb};
 use creatoros_tests::LocalStack;
@@ -35,7 +35,7 @@ async fn rust_writes_electrodb_reads(casing: Casing, workspace: &str) {
     let written: std::collections::BTreeSet<_> = documents.iter().map(|(e, _)| *e).collect();
     assert_eq!(
         written.len(),
-        creatoros_core::contract::schema::ALL_ENTITIES.len(),
+        creatoros_model::contract::schema::ALL_ENTITIES.len(),
         "one of every entity: {written:?}"
     );
 
@@ -175,10 +175,10 @@ async fn the_shipped_model_declares_the_rust_schema() {
     let names: Vec<&String> = model.as_object().unwrap().keys().collect();
     assert_eq!(
         names.len(),
-        creatoros_core::contract::schema::ALL_ENTITIES.len(),
+        creatoros_model::contract::schema::ALL_ENTITIES.len(),
         "{names:?}"
     );
-    for schema in creatoros_core::contract::schema::ALL_ENTITIES {
+    for schema in creatoros_model::contract::schema::ALL_ENTITIES {
         let js = &model[schema.name];
         assert_eq!(js["version"], schema.version, "{}", schema.name);
         assert_eq!(

@@ -9,11 +9,11 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::config::retry::RetryConfig;
-use creatoros_core::contract::schema::TTL_ATTRIBUTE;
-use creatoros_core::entities::ImportStatus;
-use creatoros_core::metrics::{self, Metrics};
-use creatoros_core::repo::TableRepo;
-use creatoros_core::retry::RetryPolicy;
+use creatoros_model::contract::schema::TTL_ATTRIBUTE;
+use creatoros_model::entities::ImportStatus;
+use creatoros_runtime::metrics::{self, Metrics};
+use creatoros_store::TableRepo;
+use creatoros_store::retry::RetryPolicy;
 use creatoros_infra::resources;
 use creatoros_ingest::handler;
 use creatoros_tests::faults::BatchFaults;
@@ -266,7 +266,7 @@ async fn expiring_items_carry_their_ttl_and_nothing_else_does() {
     let mut p = PipelineHarness::new("ttl").await;
     // Derivations of a month whose result can still change with the date schedule themselves for tomorrow.
     let today = time::OffsetDateTime::now_utc().date();
-    p.pipeline.insights.settings.today = Some(creatoros_core::ids::Day::from_date(today).unwrap());
+    p.pipeline.insights.settings.today = Some(creatoros_model::ids::Day::from_date(today).unwrap());
     let month = format!("{}-{:02}", today.year(), u8::from(today.month()));
     let csv = format!(
         "post_id,platform,date,impressions,likes,comments,shares\np1,x,{month}-01,100,5,1,0\n"
@@ -375,7 +375,7 @@ async fn a_purge_removes_one_workspace_and_leaves_the_others_byte_identical() {
     assert!(object_versions(&p, "rejects/ws-gone/").await.is_empty());
     // The app's month view (GSI1) has nothing of it either.
     assert!(p
-        .of_month::<creatoros_core::entities::Metric>("ws-gone", "2026-07")
+        .of_month::<creatoros_model::entities::Metric>("ws-gone", "2026-07")
         .await
         .is_empty());
 

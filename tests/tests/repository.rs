@@ -2,12 +2,12 @@
 //! writes that survive `UnprocessedItems` and throttling (provoked by an interceptor) without losing an item.
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::types::AttributeValue;
-use creatoros_core::contract::schema::METRIC;
-use creatoros_core::contract::{Casing, IndexName, KeyCodec};
-use creatoros_core::entities::{Import, ImportStatus, Metric, Task, TaskStatus};
-use creatoros_core::repo::{Created, RepoError, TableRepo};
-use creatoros_core::retry::RetryPolicy;
+use creatoros_model::contract::AttributeValue;
+use creatoros_model::contract::schema::METRIC;
+use creatoros_model::contract::{Casing, IndexName, KeyCodec};
+use creatoros_model::entities::{Import, ImportStatus, Metric, Task, TaskStatus};
+use creatoros_store::{Created, RepoError, TableRepo};
+use creatoros_store::retry::RetryPolicy;
 use creatoros_tests::faults::BatchFaults;
 use creatoros_tests::LocalStack;
 use serde_json::json;
@@ -256,8 +256,8 @@ async fn writes_under_lower_casing_collide_case_variants_but_the_contract_keeps_
 /// report the write as done; a genuinely conflicting writer must still be refused.
 #[tokio::test]
 async fn a_conditional_write_whose_answer_was_lost_is_a_success() {
-    use creatoros_core::entities::Lock;
-    use creatoros_core::repo::Condition;
+    use creatoros_model::entities::Lock;
+    use creatoros_store::Condition;
     use creatoros_tests::proxy::{Fault, FaultMix, FaultProxy};
 
     let stack = LocalStack::connect().await;

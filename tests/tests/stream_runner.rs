@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use creatoros_core::entities::Metric;
+use creatoros_model::entities::Metric;
 use creatoros_infra::stream_runner::StreamRunner;
 use creatoros_tests::LocalStack;
 use serde_json::json;
@@ -25,7 +25,7 @@ async fn stream_arn(stack: &LocalStack, table: &str) -> String {
 
 /// App-written metrics: each one is a trigger record on the stream.
 async fn write_metrics(stack: &LocalStack, table: &str, n: usize) {
-    let repo = creatoros_core::repo::TableRepo::new(stack.dynamodb(), table, Default::default());
+    let repo = creatoros_store::TableRepo::new(stack.dynamodb(), table, Default::default());
     for i in 0..n {
         let m: Metric = serde_json::from_value(
             json!({"workspaceId": "ws1", "postId": format!("p{i}"), "platform": "x",
@@ -65,7 +65,7 @@ async fn a_restarted_runner_resumes_from_its_checkpoint() {
         "date": "2026-07-02", "month": "2026-07"}),
     )
     .unwrap();
-    creatoros_core::repo::TableRepo::new(stack.dynamodb(), &table, Default::default())
+    creatoros_store::TableRepo::new(stack.dynamodb(), &table, Default::default())
         .put(&m)
         .await
         .unwrap();

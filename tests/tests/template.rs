@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use creatoros_core::config;
-use creatoros_core::contract::schema::TTL_ATTRIBUTE;
-use creatoros_core::triggers::STREAM_FILTER_PATTERNS;
+use creatoros_runtime::config;
+use creatoros_model::contract::schema::TTL_ATTRIBUTE;
+use creatoros_model::stream_filter::STREAM_FILTER_PATTERNS;
 use creatoros_infra::resources::{self, Resources, Retention};
 use serde_norway::{Mapping, Value};
 
@@ -1396,7 +1396,7 @@ fn each_function_gets_the_environment_its_worker_reads() {
     let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
     // Read by both workers: the namespace of their metrics, which the alarms and the dashboard read too.
     assert_eq!(
-        globals[creatoros_core::metrics::ENV_METRICS_NAMESPACE],
+        globals[creatoros_runtime::metrics::ENV_METRICS_NAMESPACE],
         yaml("Fn::Sub: CreatorOS/${AWS::StackName}")
     );
     // Each worker's own settings, on its function only.
@@ -1542,7 +1542,7 @@ fn workers_may_back_off_their_own_queues_and_insights_may_reread_the_stream() {
 /// The workers' Embedded Metric Format metrics as (value of the one dimension `Service`, metric name): the
 /// workers' own lists.
 fn emf_metrics() -> Vec<(&'static str, &'static str)> {
-    use creatoros_core::metrics::{INGEST_METRICS, INSIGHTS_METRICS};
+    use creatoros_runtime::metrics::{INGEST_METRICS, INSIGHTS_METRICS};
     INGEST_METRICS
         .iter()
         .map(|m| ("ingest", *m))

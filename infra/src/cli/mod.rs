@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use creatoros_core::config;
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::repo::TableRepo;
+use creatoros_runtime::config;
+use creatoros_model::contract::KeyCodec;
+use creatoros_model::ids::{Month, WorkspaceId};
+use creatoros_store::TableRepo;
 use creatoros_ingest::Ingest;
 use creatoros_insights_worker::Insights;
 
@@ -266,7 +266,7 @@ enum QueueName {
 pub async fn run() -> Result<(), CliError> {
     let cli = Cli::parse();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(creatoros_core::config::sdk_retry());
+        .retry_config(creatoros_store::retry::sdk_retry());
     if let Some(p) = &cli.profile {
         loader = loader.profile_name(p);
     }
@@ -497,7 +497,7 @@ async fn replay_command(sdk: &aws_config::SdkConfig, replay: Replay) -> Result<(
                 Some(b) => b,
                 None => config::required(config::ENV_BUCKET)?,
             };
-            creatoros_core::ingest::object_key::workspace_of(&key)?;
+            creatoros_model::imports::object_key::workspace_of(&key)?;
             let body =
                 serde_json::json!({"type": "reingest", "bucket": bucket, "key": key}).to_string();
             let queue = config::required(config::ENV_INGEST_QUEUE_URL)?;
@@ -535,7 +535,7 @@ async fn replay_command(sdk: &aws_config::SdkConfig, replay: Replay) -> Result<(
                         .await?
                 }
             };
-            let now = creatoros_core::ids::Day::from_date(time::OffsetDateTime::now_utc().date())?
+            let now = creatoros_model::ids::Day::from_date(time::OffsetDateTime::now_utc().date())?
                 .month();
             let months = backfill::months(&Month::parse(&since)?, &now).map_err(CliError::from)?;
             let all: Vec<(WorkspaceId, Month)> = workspaces

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use creatoros_core::ids::WorkspaceId;
+use creatoros_model::ids::WorkspaceId;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::io::AsyncReadExt;
 
@@ -65,7 +65,7 @@ pub async fn upload(
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| s3_err(&creatoros_core::errors::chain(&e)))?;
+            .map_err(|e| s3_err(&creatoros_runtime::errors::chain(&e)))?;
         bar.inc(size);
     } else {
         let upload = s3
@@ -74,7 +74,7 @@ pub async fn upload(
             .key(&key)
             .send()
             .await
-            .map_err(|e| s3_err(&creatoros_core::errors::chain(&e)))?;
+            .map_err(|e| s3_err(&creatoros_runtime::errors::chain(&e)))?;
         let id = upload.upload_id().unwrap_or_default().to_owned();
         let parts: Result<Vec<CompletedPart>, String> = async {
             let mut f = tokio::fs::File::open(file)
@@ -102,7 +102,7 @@ pub async fn upload(
                     .body(ByteStream::from(buf))
                     .send()
                     .await
-                    .map_err(|e| s3_err(&creatoros_core::errors::chain(&e)))?;
+                    .map_err(|e| s3_err(&creatoros_runtime::errors::chain(&e)))?;
                 parts.push(
                     CompletedPart::builder()
                         .part_number(number)
@@ -126,7 +126,7 @@ pub async fn upload(
                     )
                     .send()
                     .await
-                    .map_err(|e| s3_err(&creatoros_core::errors::chain(&e)))?;
+                    .map_err(|e| s3_err(&creatoros_runtime::errors::chain(&e)))?;
             }
             Err(e) => {
                 let _ = s3

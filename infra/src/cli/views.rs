@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
-use creatoros_core::contract::schema::{IMPORT, INSIGHT, METRIC, TASK};
-use creatoros_core::contract::IndexName;
-use creatoros_core::entities::{Import, Insight, Metric, Task};
-use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::insights::engagement::engagement_rate;
-use creatoros_core::insights::stats::median;
-use creatoros_core::repo::{RepoError, TableRepo};
+use creatoros_model::contract::schema::{IMPORT, INSIGHT, METRIC, TASK};
+use creatoros_model::contract::IndexName;
+use creatoros_model::entities::{Import, Insight, Metric, Task};
+use creatoros_model::ids::{Month, WorkspaceId};
+use creatoros_rules::engagement::engagement_rate;
+use creatoros_rules::stats::median;
+use creatoros_store::{RepoError, TableRepo};
 
 /// The imports of a workspace, newest first.
 pub async fn imports(repo: &TableRepo, workspace: &WorkspaceId) -> Result<Vec<Import>, RepoError> {

@@ -24,8 +24,8 @@
 
 use std::time::{Duration, Instant};
 
-use creatoros_core::ids::{Month, WorkspaceId};
-use creatoros_core::metrics;
+use creatoros_model::ids::{Month, WorkspaceId};
+use creatoros_runtime::metrics;
 use creatoros_insights_worker::derive::{derive_month, DeriveOutcome};
 use creatoros_tests::bench::{append_record, read_records};
 use creatoros_tests::pipeline::PipelineHarness;

@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::entities::{ImportStatus, Insight, Metric, Platform};
-use creatoros_core::ids::{Day, Month, PostId, WorkspaceId};
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::KeyCodec;
+use creatoros_model::entities::{ImportStatus, Insight, Metric, Platform};
+use creatoros_model::ids::{Day, Month, PostId, WorkspaceId};
+use creatoros_store::TableRepo;
 use creatoros_infra::resources;
 use creatoros_insights_worker::context::Counters;
 use creatoros_insights_worker::derive::derive_month;
@@ -281,7 +281,7 @@ fn daily_snapshots(workspace: &WorkspaceId, until: time::Date) -> Vec<Metric> {
         while day <= until {
             let age = (day - published).whole_days();
             out.push(Metric {
-                measure: Some(creatoros_core::entities::Measure::Lifetime),
+                measure: Some(creatoros_model::entities::Measure::Lifetime),
                 published_at: Some(format!("{published}T09:00:00Z")),
                 title: Some(format!("Post {post}")),
                 impressions: Some(800 + (post * 7_919) % 6_000 + age * 15),

@@ -19,8 +19,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use creatoros_core::entities::ImportStatus;
-use creatoros_core::repo::TableRepo;
+use creatoros_model::entities::ImportStatus;
+use creatoros_store::TableRepo;
 use creatoros_ingest::writer::{MetricWriter, WriteMode};
 use creatoros_tests::bench::{
     append_record, canonical_export, encode_export, export_metrics, read_records, timed_invocation,
@@ -130,7 +130,7 @@ async fn run(h: &IngestHarness, strategy: Strategy, bytes: &[u8], prefix: &str) 
                 client
                     .put_item()
                     .table_name(&h.made.table)
-                    .set_item(Some(item))
+                    .set_item(Some(creatoros_store::item::to_sdk(item)))
                     .send()
                     .await
                     .unwrap();

@@ -40,7 +40,7 @@ use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use creatoros_core::config;
+use creatoros_runtime::config;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;

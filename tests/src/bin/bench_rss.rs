@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use aws_sdk_s3::primitives::ByteStream;
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::entities::ImportStatus;
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::KeyCodec;
+use creatoros_model::entities::ImportStatus;
+use creatoros_store::TableRepo;
 use creatoros_tests::bench::{timed_invocation, write_canonical_file};
 use creatoros_tests::ingest::IngestHarness;
 use creatoros_tests::proxy::FaultProxy;

@@ -10,9 +10,9 @@
 
 use std::time::Instant;
 
-use creatoros_core::contract::KeyCodec;
-use creatoros_core::entities::Metric;
-use creatoros_core::repo::TableRepo;
+use creatoros_model::contract::KeyCodec;
+use creatoros_model::entities::Metric;
+use creatoros_store::TableRepo;
 use creatoros_ingest::writer::{MetricWriter, WriteMode};
 use creatoros_tests::LocalStack;
 use serde_json::json;

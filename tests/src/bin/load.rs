@@ -7,12 +7,12 @@
 //! stream traffic, so the numbers are only comparable from a fresh start). Sizes can be changed:
 //! `load [files] [rows-per-file] [workspaces] [pollers]`.
 
-use creatoros_core::metrics::Metrics;
+use creatoros_runtime::metrics::Metrics;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use creatoros_core::entities::ImportStatus;
+use creatoros_model::entities::ImportStatus;
 use creatoros_infra::resources;
 use creatoros_infra::runner::QueueRunner;
 use creatoros_ingest::handler;
