@@ -29,7 +29,7 @@ help:
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	infra/scripts/tools.sh deny
 
 # cargo-deny (advisories, licences, bans, sources: deny.toml) for the workspace and fuzz/, built from crates.io on
@@ -41,7 +41,7 @@ deny:
 	infra/scripts/tools.sh deny
 
 unit:
-	cargo test --workspace --lib --bins -p creatoros-core
+	cargo test --workspace --lib --bins
 
 # The stack comes down whatever the tests do; the exit status is the tests'. The fault and crash suites run whole
 # pipelines against the servers under a time budget, so with nextest they run last, on a freshly restarted stack:
@@ -68,31 +68,31 @@ test:
 demo:
 	$(STACK) up >/dev/null
 	set -a; . $(STACK_ENV); set +a; \
-	cargo run -q -p creatoros-infra --bin creatoros -- bootstrap --env-out $(DEMO_ENV); \
+	cargo run -q -p creatoros-cli --bin creatoros -- bootstrap --env-out $(DEMO_ENV); \
 	set -a; . $(DEMO_ENV); set +a; \
-	cargo run -q -p creatoros-infra --bin creatoros -- demo
+	cargo run -q -p creatoros-cli --bin creatoros -- demo
 	@echo "(the local stack is still up for a look around: . $(STACK_ENV); make stack-down stops it)"
 
 # Parse-path throughput against a raw csv read of the same bytes, and the insight rules by month size (criterion).
 bench:
-	cargo bench -p creatoros-formats --bench parse && cargo bench -p creatoros-core --bench ingest_items --bench derive
+	cargo bench -p creatoros-benches --bench parse --bench ingest_items --bench derive
 
 # The insight catalogue's false-claim rate and power on generated workspaces at the real spread (pure rules, no
 # servers; SEEDS=n changes the workspaces per cell).
 bench-insights:
-	cargo bench -p creatoros-core --bench insight_quality
+	cargo bench -p creatoros-benches --bench insight_quality
 
 # Metric write strategies against DynamoDB Local, one process, same data.
 bench-writes:
 	$(STACK) up >/dev/null
-	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_writes
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-benches --features stack --bin bench_writes
 
 # Ingest end to end against a naive PutItem loop and the BatchWriteItem ceiling: BENCH_ROUNDS rounds of
 # BENCH_ROWS rows, each on a freshly started stack, then min/median/max over the rounds.
 BENCH_ROUNDS ?= 8
 BENCH_ROWS ?= 10000
 bench-ingest:
-	cargo build --release -q -p creatoros-tests --bin bench_ingest
+	cargo build --release -q -p creatoros-benches --features stack --bin bench_ingest
 	rm -f .local/bench/ingest.jsonl
 	for round in $$(seq 0 $$(( $(BENCH_ROUNDS) - 1 ))); do \
 	  $(STACK) down >/dev/null; $(STACK) up >/dev/null; \
@@ -106,7 +106,7 @@ bench-ingest:
 # 500 uploads over 100 workspaces at once: time until every month is derived, stream timeouts and dropped
 # records, the workers before and after bounded concurrency and deadlines, each on a freshly started stack.
 bench-backlog:
-	cargo build --release -q -p creatoros-tests --bin bench_backlog
+	cargo build --release -q -p creatoros-benches --features stack --bin bench_backlog
 	rm -f .local/bench/backlog.jsonl
 	for config in before after; do \
 	  $(STACK) down >/dev/null; $(STACK) up >/dev/null; \
@@ -118,17 +118,17 @@ bench-backlog:
 bench-cost:
 	$(STACK) down >/dev/null
 	$(STACK) up >/dev/null
-	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_cost -- --only costs
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-benches --features stack --bin bench_cost -- --only costs
 	$(STACK) down >/dev/null
 	$(STACK) up >/dev/null
-	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin bench_cost -- --only latency
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-benches --features stack --bin bench_cost -- --only latency
 
 # Peak RSS of the ingest worker's invocation on RSS_SIZES MB exports with batch writes absorbed by a sink, then
 # 2 MB into DynamoDB Local itself (the cross-check: DynamoDB Local takes ~2,500 rows/s when fresh and slows as it
 # fills, so larger real runs take hours), on a freshly started stack.
 RSS_SIZES ?= 10 100 1024
 bench-worker-rss:
-	cargo build --release -q -p creatoros-tests --bin bench_rss
+	cargo build --release -q -p creatoros-benches --features stack --bin bench_rss
 	$(STACK) down >/dev/null
 	$(STACK) up >/dev/null
 	set -a; . $(STACK_ENV); set +a; \
@@ -141,28 +141,28 @@ bench-init:
 	  (python3 -m venv .local/lambda-venv && .local/lambda-venv/bin/pip install -q cargo-lambda)
 	PATH=$$PWD/.local/lambda-venv/bin:$$PATH cargo lambda build --release -p creatoros-ingest -p creatoros-insights-worker
 	ls -l target/lambda/*/bootstrap
-	cargo run --release -q -p creatoros-tests --bin bench_init -- \
+	cargo run --release -q -p creatoros-benches --features stack --bin bench_init -- \
 	  target/lambda/creatoros-ingest/bootstrap target/lambda/creatoros-insights-worker/bootstrap --runs 20
 
 # Peak memory streaming a generated 1 GB export through the parse path.
 # Then the containers read whole: a 400,000-row .xlsx and a zip of a 200 MB CSV (about 30 MB), each
 # generated first, then read in a process of its own.
 bench-rss:
-	cargo build --release -q -p creatoros-formats --example parse_file
-	/usr/bin/time -v target/release/examples/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
+	cargo build --release -q -p creatoros-benches --bin parse_file
+	/usr/bin/time -v target/release/parse_file .local/gen-1gb.csv --generate-mb 1024 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
-	target/release/examples/parse_file .local/gen-1m.xlsx --generate-xlsx-rows 400000 --generate-only
-	/usr/bin/time -v target/release/examples/parse_file .local/gen-1m.xlsx 2>&1 \
+	target/release/parse_file .local/gen-1m.xlsx --generate-xlsx-rows 400000 --generate-only
+	/usr/bin/time -v target/release/parse_file .local/gen-1m.xlsx 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
-	target/release/examples/parse_file .local/gen-200mb.zip --generate-zip-mb 200 --generate-only
-	/usr/bin/time -v target/release/examples/parse_file .local/gen-200mb.zip 2>&1 \
+	target/release/parse_file .local/gen-200mb.zip --generate-zip-mb 200 --generate-only
+	/usr/bin/time -v target/release/parse_file .local/gen-200mb.zip 2>&1 \
 	  | grep -E "rows/s|Maximum resident|Elapsed"
 
 # 50 uploads x 10,000 rows over 10 workspaces through the local runners, on a freshly restarted stack.
 load:
 	$(STACK) down >/dev/null
 	$(STACK) up >/dev/null
-	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-tests --bin load -- $(LOAD_ARGS)
+	set -a; . $(STACK_ENV); set +a; cargo run --release -q -p creatoros-benches --features stack --bin load -- $(LOAD_ARGS)
 
 stack-up:
 	$(STACK) up

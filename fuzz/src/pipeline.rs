@@ -8,14 +8,14 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::sqs::SqsEvent;
-use creatoros_model::ids::{Month, WorkspaceId};
-use creatoros_model::imports::import_id::import_id;
-use creatoros_model::imports::object_key::{decode_notification_key, workspace_of, KeyError};
-use creatoros_model::stream_filter::{is_trigger, touched};
 use creatoros_ingest::message::{self, Command as IngestCommand, CommandBody};
 use creatoros_insights_worker::handler::{
     rederive_body, scheduled_body, Command as InsightsCommand, Rederive,
 };
+use creatoros_model::ids::{Month, WorkspaceId};
+use creatoros_model::imports::import_id::import_id;
+use creatoros_model::imports::object_key::{decode_notification_key, workspace_of, KeyError};
+use creatoros_model::stream_filter::{is_trigger, touched};
 
 /// An object key: as a notification carries it (URL-encoded, decoded once) and as a `reingest` command carries it
 /// (plain). A key is accepted only as `imports/<valid workspace id>/<file>`.

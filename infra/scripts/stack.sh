@@ -33,7 +33,7 @@ REQUIREMENTS="$REPO_ROOT/infra/requirements.txt"
 CHECKOV_VENV="$LOCAL_DIR/checkov-venv"
 CHECKOV_REQUIREMENTS="$REPO_ROOT/infra/requirements-checkov.txt"
 NPM_STACK="$REPO_ROOT/infra/local"
-ELECTRODB="$REPO_ROOT/core/electrodb"
+ELECTRODB="$REPO_ROOT/core/model/electrodb"
 STACK_DIR="${CREATOROS_STACK_DIR:-$LOCAL_DIR/stack}"
 # A relative override would point elsewhere as soon as a caller changes directory.
 [[ $STACK_DIR == /* ]] || STACK_DIR="$PWD/$STACK_DIR"

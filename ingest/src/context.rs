@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use creatoros_runtime::config::{self, ConfigError};
-use creatoros_model::contract::KeyCodec;
-use creatoros_store::TableRepo;
 use creatoros_formats::export::Limits;
+use creatoros_model::contract::KeyCodec;
+use creatoros_runtime::config::{self, ConfigError};
+use creatoros_store::TableRepo;
 
 use crate::writer::WriteMode;
 

@@ -14,6 +14,10 @@ use std::time::Instant;
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 
+use creatoros_formats::export::{self, Event, PartInfo, Position, Resume, TextResume, Upload};
+use creatoros_formats::rejects::RejectsWriter;
+use creatoros_formats::rows::{RejectedRow, RowOutcome};
+use creatoros_formats::FileError;
 use creatoros_model::contract::Item;
 use creatoros_model::entities::{Checkpoint, Import, ImportStatus, RowError};
 use creatoros_model::ids::timestamp::iso_millis;
@@ -22,10 +26,6 @@ use creatoros_model::imports::import_id::import_id;
 use creatoros_model::imports::items::{daily_of, metric_of, Provenance};
 use creatoros_model::imports::object_key::workspace_of;
 use creatoros_store::{Created, RepoError};
-use creatoros_formats::export::{self, Event, PartInfo, Position, Resume, TextResume, Upload};
-use creatoros_formats::rejects::RejectsWriter;
-use creatoros_formats::rows::{RejectedRow, RowOutcome};
-use creatoros_formats::FileError;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tracing::{info, warn};

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
+use creatoros_formats::native::{native_key, NativeKey};
+use creatoros_formats::rows::PostRef;
 use creatoros_model::contract::schema::VARIANT;
 use creatoros_model::contract::IndexName;
 use creatoros_model::entities::Variant;
 use creatoros_model::ids::{ItemId, WorkspaceId};
 use creatoros_store::{RepoError, TableRepo};
-use creatoros_formats::native::{native_key, NativeKey};
-use creatoros_formats::rows::PostRef;
 
 /// Native post → planned post, for one workspace.
 #[derive(Debug, Clone, Default)]

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use creatoros_runtime::metrics::Metrics;
 use creatoros_ingest::{handler, Ingest};
+use creatoros_runtime::metrics::Metrics;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use tracing::Instrument;
 

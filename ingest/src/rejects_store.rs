@@ -7,8 +7,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use tracing::warn;
 
-use creatoros_model::imports::object_key::REJECTS_PREFIX;
 use creatoros_formats::rejects::RejectsWriter;
+use creatoros_model::imports::object_key::REJECTS_PREFIX;
 
 use crate::source::SourceError;
 

@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use creatoros_runtime::config::{self, ConfigError};
 use creatoros_model::contract::KeyCodec;
 use creatoros_model::ids::Day;
+use creatoros_runtime::config::{self, ConfigError};
 use creatoros_store::TableRepo;
 
 /// Settings.

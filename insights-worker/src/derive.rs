@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use creatoros_model::contract::AttributeValue;
 use creatoros_model::contract::schema::{DAILY, INSIGHT, METRIC, POST, TASK, VARIANT};
+use creatoros_model::contract::AttributeValue;
 use creatoros_model::contract::{Entity, IndexName, KeyCondition};
 use creatoros_model::entities::{
     Daily, Derivation, Insight, Lock, Metric, Plan as ContentPlan, Post, Profile, Schedule, Task,

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::sqs::SqsEvent;
-use creatoros_runtime::metrics::Metrics;
 use creatoros_insights_worker::{handler, Insights};
+use creatoros_runtime::metrics::Metrics;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::Instrument;

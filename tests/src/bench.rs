@@ -6,14 +6,14 @@ use std::io::{BufRead, Cursor, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use creatoros_model::contract::{Item, KeyCodec};
-use creatoros_model::entities::Metric;
-use creatoros_model::ids::WorkspaceId;
-use creatoros_model::imports::items::Provenance;
 use creatoros_formats::decode;
 use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::RowOutcome;
 use creatoros_ingest::handler;
+use creatoros_model::contract::{Item, KeyCodec};
+use creatoros_model::entities::Metric;
+use creatoros_model::ids::WorkspaceId;
+use creatoros_model::imports::items::Provenance;
 use serde_json::Value;
 
 use crate::ingest::IngestHarness;

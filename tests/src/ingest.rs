@@ -3,14 +3,14 @@
 use creatoros_runtime::metrics::Metrics;
 use std::time::Duration;
 
+use creatoros_ingest::{handler, Ingest, Settings};
 use creatoros_model::contract::AttributeValue;
 use creatoros_model::contract::{Entity, IndexName, KeyCodec};
 use creatoros_model::entities::{Import, Lock, Metric};
+use creatoros_runners::queue::{run_until_idle, QueueRunner};
+use creatoros_stack::bootstrap::Provisioned;
+use creatoros_stack::resources::{self, Resources};
 use creatoros_store::TableRepo;
-use creatoros_infra::bootstrap::Provisioned;
-use creatoros_infra::resources::{self, Resources};
-use creatoros_infra::runner::{run_until_idle, QueueRunner};
-use creatoros_ingest::{handler, Ingest, Settings};
 use serde_json::Value;
 
 use crate::LocalStack;
@@ -46,8 +46,8 @@ impl Drop for IngestHarness {
                 .build()
                 .ok()?;
             runtime.block_on(async {
-                let sdk = creatoros_infra::aws::load().await;
-                let _ = creatoros_infra::aws::dynamodb(&sdk)
+                let sdk = creatoros_stack::aws::load().await;
+                let _ = creatoros_stack::aws::dynamodb(&sdk)
                     .delete_table()
                     .table_name(&table)
                     .send()

@@ -17,8 +17,8 @@ pub mod reliability;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
-use creatoros_infra::bootstrap::{self, Provisioned};
-use creatoros_infra::resources::Resources;
+use creatoros_stack::bootstrap::{self, Provisioned};
+use creatoros_stack::resources::Resources;
 
 /// Clients for the local stack.
 pub struct LocalStack {
@@ -47,23 +47,23 @@ impl LocalStack {
             );
         }
         Self {
-            sdk: creatoros_infra::aws::load().await,
+            sdk: creatoros_stack::aws::load().await,
         }
     }
 
     /// DynamoDB client.
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        creatoros_infra::aws::dynamodb(&self.sdk)
+        creatoros_stack::aws::dynamodb(&self.sdk)
     }
 
     /// S3 client (path-style).
     pub fn s3(&self) -> aws_sdk_s3::Client {
-        creatoros_infra::aws::s3(&self.sdk)
+        creatoros_stack::aws::s3(&self.sdk)
     }
 
     /// SQS client.
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        creatoros_infra::aws::sqs(&self.sdk)
+        creatoros_stack::aws::sqs(&self.sdk)
     }
 
     /// A fresh table (and nothing else) named after the test.

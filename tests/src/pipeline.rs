@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use creatoros_infra::pipeline::{LocalPipeline, Totals};
-use creatoros_infra::resources::{self, Resources};
 use creatoros_insights_worker::{Insights, Settings};
+use creatoros_runners::pipeline::{LocalPipeline, Totals};
+use creatoros_stack::resources::{self, Resources};
 
 use crate::ingest::IngestHarness;
 

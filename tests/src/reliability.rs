@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use creatoros_model::contract::KeyCodec;
 use creatoros_model::entities::ImportStatus;
+use creatoros_stack::resources;
 use creatoros_store::TableRepo;
-use creatoros_infra::resources;
 use serde_json::Value;
 
 use crate::pipeline::PipelineHarness;
@@ -323,7 +323,7 @@ pub async fn outcome(p: &PipelineHarness) -> Outcome {
         let url = p.h.made.queue_urls[id].clone();
         let sqs = p.h.stack.sqs();
         async move {
-            let runner = creatoros_infra::runner::QueueRunner::new(sqs, url);
+            let runner = creatoros_runners::queue::QueueRunner::new(sqs, url);
             runner.backlog().await.expect("dead-letter queue depth")
         }
     };

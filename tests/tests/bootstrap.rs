@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::{StreamViewType, TimeToLiveStatus};
 use aws_sdk_s3::types::ExpirationStatus;
 use aws_sdk_sqs::types::QueueAttributeName;
 use creatoros_model::contract::schema::TTL_ATTRIBUTE;
-use creatoros_infra::bootstrap;
-use creatoros_infra::resources::{self, Resources};
+use creatoros_stack::bootstrap;
+use creatoros_stack::resources::{self, Resources};
 use creatoros_tests::{unique, LocalStack};
 
 /// Receives until the queue stays empty for one long poll; returns the bodies.

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use creatoros_runtime::metrics::{self, Metrics, INGEST_METRICS, INSIGHTS_METRICS};
 use creatoros_ingest::handler;
+use creatoros_runtime::metrics::{self, Metrics, INGEST_METRICS, INSIGHTS_METRICS};
 use creatoros_tests::pipeline::PipelineHarness;
 use creatoros_tests::reliability::canonical;
 use serde_json::Value;

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use creatoros_model::entities::{ImportStatus, Variant};
 use creatoros_ingest::handler;
+use creatoros_model::entities::{ImportStatus, Variant};
 use creatoros_tests::ingest::IngestHarness;
 use serde_json::json;
 
@@ -371,8 +371,8 @@ async fn rejects_file_neutralises_formulas_and_locates_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_message_that_can_succeed_later_comes_back() {
     use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use creatoros_store::TableRepo;
     use creatoros_store::retry::RetryPolicy;
+    use creatoros_store::TableRepo;
     use creatoros_tests::faults::BatchFaults;
 
     let h = IngestHarness::new("poison").await;

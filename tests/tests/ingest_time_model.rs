@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use creatoros_model::contract::Casing;
 use creatoros_model::entities::{Daily, Measure, Metric};
-use creatoros_infra::electrodb::ElectroDb;
+use creatoros_stack::electrodb::ElectroDb;
 use creatoros_tests::ingest::IngestHarness;
 use serde_json::json;
 

@@ -6,11 +6,11 @@
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::Event;
-use creatoros_model::contract::Casing;
-use creatoros_model::entities::{Derivation, Insight, Task, TaskStatus};
-use creatoros_infra::electrodb::ElectroDb;
 use creatoros_insights_worker::context::Counters;
 use creatoros_insights_worker::handler;
+use creatoros_model::contract::Casing;
+use creatoros_model::entities::{Derivation, Insight, Task, TaskStatus};
+use creatoros_stack::electrodb::ElectroDb;
 use creatoros_tests::pipeline::PipelineHarness;
 use serde_json::json;
 

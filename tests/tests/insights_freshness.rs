@@ -2,11 +2,13 @@
 //! schedule re-derives what the date alone changes, and a replay of months after a catalogue change rewrites the
 //! affected insights and nothing else (a task whose insight is gone is retired, never deleted).
 
-use creatoros_model::entities::{Derivation, Insight, Post, PostStatus, Severity, Task, TaskStatus};
+use creatoros_cli::backfill;
+use creatoros_insights_worker::handler::scheduled_body;
+use creatoros_model::entities::{
+    Derivation, Insight, Post, PostStatus, Severity, Task, TaskStatus,
+};
 use creatoros_model::ids::{Day, Month, PostId, WorkspaceId};
 use creatoros_rules::CATALOGUE_VERSION;
-use creatoros_infra::backfill;
-use creatoros_insights_worker::handler::scheduled_body;
 use creatoros_tests::pipeline::PipelineHarness;
 use serde_json::Value;
 

@@ -1,12 +1,12 @@
 //! Rust and ElectroDB read each other's items in DynamoDB Local, through every index, under both key casings:
 //! the contract's `casing: "none"` and ElectroDB's default lower-casing.
 
+use creatoros_cli::demo;
 use creatoros_model::contract::schema::entity_by_name;
 use creatoros_model::contract::{Casing, Entity, IndexName, KeyCodec};
 use creatoros_model::entities::{Metric, Post, Task};
+use creatoros_stack::electrodb::{full_queries, ElectroDb};
 use creatoros_store::TableRepo;
-use creatoros_infra::demo;
-use creatoros_infra::electrodb::{full_queries, ElectroDb};
 use creatoros_tests::LocalStack;
 use serde_json::json;
 

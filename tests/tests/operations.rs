@@ -9,13 +9,13 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::config::retry::RetryConfig;
+use creatoros_ingest::handler;
 use creatoros_model::contract::schema::TTL_ATTRIBUTE;
 use creatoros_model::entities::ImportStatus;
 use creatoros_runtime::metrics::{self, Metrics};
-use creatoros_store::TableRepo;
+use creatoros_stack::resources;
 use creatoros_store::retry::RetryPolicy;
-use creatoros_infra::resources;
-use creatoros_ingest::handler;
+use creatoros_store::TableRepo;
 use creatoros_tests::faults::BatchFaults;
 use creatoros_tests::ingest::IngestHarness;
 use creatoros_tests::pipeline::PipelineHarness;
@@ -40,7 +40,7 @@ fn all_fail(e: Event) -> std::future::Ready<DynamoDbEventResponse> {
 }
 
 async fn depth(p: &PipelineHarness, id: &str) -> usize {
-    creatoros_infra::runner::QueueRunner::new(p.h.stack.sqs(), p.h.made.queue_urls[id].clone())
+    creatoros_runners::queue::QueueRunner::new(p.h.stack.sqs(), p.h.made.queue_urls[id].clone())
         .backlog()
         .await
         .unwrap()
@@ -72,7 +72,7 @@ async fn a_stream_batch_given_up_on_is_derived_from_its_redriven_notice_as_a_cle
 
     // The operator redrives the dead-letter queue; the worker reads each range back from the stream.
     let sqs = p.h.stack.sqs();
-    let moved = creatoros_infra::redrive::redrive(
+    let moved = creatoros_cli::redrive::redrive(
         &sqs,
         &p.h.made.queue_urls[resources::INSIGHTS_DLQ_ID],
         &p.h.made.queue_urls[resources::INSIGHTS_QUEUE_ID],
@@ -342,7 +342,7 @@ async fn a_purge_removes_one_workspace_and_leaves_the_others_byte_identical() {
     let gone = "ws-gone".parse().unwrap();
 
     let s3 = p.h.stack.s3();
-    let dry = creatoros_infra::purge::purge(&p.h.ctx.repo, &s3, &p.h.made.bucket, &gone, false)
+    let dry = creatoros_cli::purge::purge(&p.h.ctx.repo, &s3, &p.h.made.bucket, &gone, false)
         .await
         .unwrap();
     assert!(dry.items > 0, "{dry}");
@@ -365,7 +365,7 @@ async fn a_purge_removes_one_workspace_and_leaves_the_others_byte_identical() {
         "a dry run deletes nothing"
     );
 
-    let done = creatoros_infra::purge::purge(&p.h.ctx.repo, &s3, &p.h.made.bucket, &gone, true)
+    let done = creatoros_cli::purge::purge(&p.h.ctx.repo, &s3, &p.h.made.bucket, &gone, true)
         .await
         .unwrap();
     assert!(done.failed.is_empty(), "{done}");
@@ -384,7 +384,7 @@ async fn a_purge_removes_one_workspace_and_leaves_the_others_byte_identical() {
         object_versions(&p, "imports/ws-kept/").await,
         kept_objects_before
     );
-    let again = creatoros_infra::purge::purge(&p.h.ctx.repo, &s3, &p.h.made.bucket, &gone, true)
+    let again = creatoros_cli::purge::purge(&p.h.ctx.repo, &s3, &p.h.made.bucket, &gone, true)
         .await
         .unwrap();
     assert_eq!(

@@ -2,12 +2,12 @@
 //! writes that survive `UnprocessedItems` and throttling (provoked by an interceptor) without losing an item.
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
-use creatoros_model::contract::AttributeValue;
 use creatoros_model::contract::schema::METRIC;
+use creatoros_model::contract::AttributeValue;
 use creatoros_model::contract::{Casing, IndexName, KeyCodec};
 use creatoros_model::entities::{Import, ImportStatus, Metric, Task, TaskStatus};
-use creatoros_store::{Created, RepoError, TableRepo};
 use creatoros_store::retry::RetryPolicy;
+use creatoros_store::{Created, RepoError, TableRepo};
 use creatoros_tests::faults::BatchFaults;
 use creatoros_tests::LocalStack;
 use serde_json::json;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use creatoros_model::entities::Metric;
-use creatoros_infra::stream_runner::StreamRunner;
+use creatoros_runners::stream::StreamRunner;
 use creatoros_tests::LocalStack;
 use serde_json::json;
 
@@ -91,7 +91,7 @@ async fn a_batch_that_keeps_failing_is_retried_then_reported_and_skipped() {
     let (_, made) = stack.fresh_resources("stream-fail").await;
     let arn = made.stream_arn.clone();
     write_metrics(&stack, &made.table, 4).await;
-    let dlq = made.queue_urls[creatoros_infra::resources::INSIGHTS_DLQ_ID].clone();
+    let dlq = made.queue_urls[creatoros_stack::resources::INSIGHTS_DLQ_ID].clone();
     let mut runner =
         StreamRunner::new(aws_sdk_dynamodbstreams::Client::new(&stack.sdk), &arn, None);
     runner.max_retries = 2;

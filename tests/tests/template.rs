@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use creatoros_runtime::config;
 use creatoros_model::contract::schema::TTL_ATTRIBUTE;
 use creatoros_model::stream_filter::STREAM_FILTER_PATTERNS;
-use creatoros_infra::resources::{self, Resources, Retention};
+use creatoros_runtime::config;
+use creatoros_stack::resources::{self, Resources, Retention};
 use serde_norway::{Mapping, Value};
 
 fn repo_root() -> PathBuf {

@@ -11,7 +11,7 @@ use creatoros_formats::reader::{PartDating, RowReader};
 use creatoros_formats::rows::{PostRef, RowOutcome};
 use proptest::prelude::*;
 
-#[path = "../benches/containers.rs"]
+#[path = "support/containers.rs"]
 mod containers;
 
 fn upload(gz: bool) -> Upload {

@@ -1,5 +1,5 @@
 // The creatoros table contract as an ElectroDB service: the app imports this, the pipeline's Rust codec
-// (core/src/contract) writes and reads the very same items, and `interop.mjs` lets the tests prove it.
+// (core/model/src/contract) writes and reads the very same items, and `interop.mjs` lets the tests prove it.
 //
 //   import { makeService } from "@creatoros/table-contract";
 //   const { entities } = makeService({ client, table });            // casing "none": the contract

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_dynamo::AttributeValue;
 use creatoros_model::contract::schema::{entity_by_name, AttrKind, EntitySchema, IndexName};
 use creatoros_model::contract::{Casing, ContractError, Entity, Item, KeyCodec, SortCondition};
 use creatoros_model::entities::{Draft, Insight, Metric, Plan, Post, Profile, Task, Variant};
+use serde_dynamo::AttributeValue;
 use serde_json::Value;
 
 const VECTORS: &str = include_str!("fixtures/electrodb/vectors.json");

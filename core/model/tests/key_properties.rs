@@ -1,11 +1,11 @@
 //! Properties of the key codec over generated entities: distinct valid entities never share a primary key,
 //! keys can be split back into their composites, and values that break the id rules never reach an item.
 
-use serde_dynamo::AttributeValue;
 use creatoros_model::contract::{Casing, Entity, KeyCodec};
 use creatoros_model::entities::{Import, Insight, Metric, Platform, Task};
 use creatoros_model::ids::{Day, ItemId, WorkspaceId};
 use proptest::prelude::*;
+use serde_dynamo::AttributeValue;
 use serde_json::json;
 
 fn workspace() -> impl Strategy<Value = String> {

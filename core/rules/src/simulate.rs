@@ -14,7 +14,9 @@ use rand_distr::{Binomial, Distribution, LogNormal, Poisson};
 use time::Date;
 
 use super::MonthData;
-use creatoros_model::entities::{Cadence, Daily, Measure, Metric, Plan, Platform, Post, PostStatus};
+use creatoros_model::entities::{
+    Cadence, Daily, Measure, Metric, Plan, Platform, Post, PostStatus,
+};
 use creatoros_model::ids::{Day, Month, PostId, WorkspaceId};
 
 /// The month every generated workspace is derived for (its window is April to June).

@@ -20,9 +20,7 @@ pub use batch::{BatchOutcome, BatchWriter};
 pub use creatoros_model::contract::Versioned;
 pub use error::RepoError;
 
-use creatoros_model::contract::{
-    is_entity, AttributeValue, Entity, Item, KeyCodec, KeyCondition,
-};
+use creatoros_model::contract::{is_entity, AttributeValue, Entity, Item, KeyCodec, KeyCondition};
 
 use crate::item::{from_sdk, to_sdk, SdkItem};
 use crate::retry::RetryPolicy;

@@ -1,7 +1,7 @@
 //! The table contract: entity schemas, the key codec and its errors.
 //!
 //! Items follow ElectroDB 3.x exactly so the app (TypeScript, ElectroDB) and the workers (Rust) read each
-//! other's writes. `core/electrodb/model.mjs` is the same contract for the app; the interop tests prove it.
+//! other's writes. `core/model/electrodb/model.mjs` is the same contract for the app; the interop tests prove it.
 
 pub mod codec;
 pub mod schema;

@@ -1,4 +1,4 @@
-//! The table's entities and indexes as data: the Rust twin of `core/electrodb/model.mjs`.
+//! The table's entities and indexes as data: the Rust twin of `core/model/electrodb/model.mjs`.
 //!
 //! Everything that builds or reads a key looks the composites up here, so an index changes in exactly one place
 //! on each side of the language boundary; `tests/` checks that both sides still describe the same model.

@@ -7,9 +7,9 @@ use time::Date;
 
 use super::words::{self, point};
 use super::Context;
-use creatoros_model::entities::{Daily, Platform, Severity};
 use crate::stats::welch;
 use crate::{Claim, Finding};
+use creatoros_model::entities::{Daily, Platform, Severity};
 
 /// Least days of the month, and before it, for follower growth.
 const MIN_DAYS_NOW: usize = 14;

@@ -5,10 +5,10 @@ use time::Weekday;
 
 use super::words::{self, point, test_evidence};
 use super::{Context, LN_1_25};
-use creatoros_model::entities::{Platform, Severity};
 use crate::stats::{pooled_t, t_upper, welch};
 use crate::view::{weekday, Observation};
 use crate::{Claim, Finding};
+use creatoros_model::entities::{Platform, Severity};
 
 /// Least rated posts for the weekday and title rules.
 const MIN_GROUP_POSTS: usize = 20;

@@ -3,10 +3,10 @@
 
 use super::words::{self, point, test_evidence};
 use super::{log_engagement, Context, LN_1_25, LN_1_5, MIN_AUDIENCE, MIN_REFERENCE};
-use creatoros_model::entities::{Platform, Severity};
 use crate::stats::{count_prediction, log_rate, loo_prediction, Prediction};
 use crate::view::Observation;
 use crate::{Claim, Finding};
+use creatoros_model::entities::{Platform, Severity};
 
 /// Least views for a view duration to be judged.
 const MIN_VIEWS_FOR_DURATION: f64 = 50.0;
