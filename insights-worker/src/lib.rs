@@ -1,6 +1,7 @@
 //! CreatorOS insights worker: when a workspace's metrics change, derive what the creator should know and do next,
 //! and write it back as insights and tasks under the same workspace keys.
 //!
+//! - [`invocation`]: which event source invoked the function, typed;
 //! - [`handler`]: DynamoDB stream batches and SQS `rederive` commands, coalesced to one derivation per
 //!   (workspace, month), answering with per-record / per-message failures;
 //! - [`derive`]: one month's derivation: read, run the rules (`creatoros_rules`), write only the
@@ -14,6 +15,7 @@
 pub mod context;
 pub mod derive;
 pub mod handler;
+pub mod invocation;
 pub mod recover;
 
 pub use context::{Insights, Settings};

@@ -5,9 +5,8 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_lambda_events::event::dynamodb::Event;
-use aws_lambda_events::event::sqs::SqsEvent;
-use creatoros_insights_worker::{handler, Insights};
+use creatoros_insights_worker::invocation::Invocation;
+use creatoros_insights_worker::Insights;
 use creatoros_runtime::metrics::Metrics;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -32,19 +31,9 @@ async fn main() -> Result<(), Error> {
         let deadline = Instant::now() + left;
         let metrics = Metrics::new("insights");
         let span = tracing::info_span!("invocation", requestId = %event.context.request_id);
-        // Both event sources invoke this function; the first record says which one this is.
-        let source = event.payload["Records"][0]["eventSource"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
         let answer = async {
-            Ok::<Value, Error>(if source == "aws:dynamodb" {
-                let batch = serde_json::from_value::<Event>(event.payload)?;
-                serde_json::to_value(handler::handle_stream(ctx, batch, deadline, &metrics).await)?
-            } else {
-                let batch = serde_json::from_value::<SqsEvent>(event.payload)?;
-                serde_json::to_value(handler::handle_sqs(ctx, batch, deadline, &metrics).await)?
-            })
+            let invocation = Invocation::parse(event.payload)?;
+            Ok::<Value, Error>(invocation.handle(ctx, deadline, &metrics).await)
         }
         .instrument(span)
         .await;
