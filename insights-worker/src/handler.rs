@@ -283,7 +283,7 @@ pub async fn queue_rederives(
 }
 
 /// `SendMessageBatch` calls in flight at once when handing months on.
-const QUEUEING_CONCURRENCY: usize = 8;
+pub const QUEUEING_CONCURRENCY: usize = 8;
 
 /// Sends one batch of up to ten rederives; entries SQS refuses are sent once more.
 async fn send_rederive_batch(
