@@ -39,6 +39,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How a failed message comes back: the retry backoff and the queue's receives.
+    pub fn redelivery(&self) -> creatoros_queue::Redelivery {
+        creatoros_queue::Redelivery {
+            base: self.retry_base,
+            max: self.retry_max,
+            max_receives: self.max_receives,
+        }
+    }
+
     /// From the environment (`CREATOROS_INGEST_QUEUE_URL`; optional `CREATOROS_METRIC_WRITES`,
     /// `CREATOROS_LEASE_SECS`, `CREATOROS_CHUNK_ROWS`, `CREATOROS_CHECKPOINT_CHUNKS`,
     /// `CREATOROS_INGEST_CONCURRENCY`, `CREATOROS_RETRY_BASE_SECONDS`, `CREATOROS_RETRY_MAX_SECONDS`,

@@ -9,15 +9,15 @@
 //! Permanent problems of an object are recorded on its import and the message is acknowledged.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use creatoros_model::contract::schema::IMPORT;
 use creatoros_model::contract::IndexName;
 use creatoros_model::entities::Import;
 use creatoros_model::imports::object_key::workspace_of;
+use creatoros_queue::receive_count;
 use creatoros_runtime::metrics::{self, Metrics};
-use creatoros_store::retry::visibility_backoff;
 use futures::stream::{self, StreamExt};
 use tracing::{error, info, info_span, warn, Instrument};
 
@@ -88,31 +88,13 @@ fn workspace_key(message: &SqsMessage) -> String {
         .unwrap_or_else(|| format!("m:{}", message.message_id.as_deref().unwrap_or_default()))
 }
 
-/// `ApproximateReceiveCount` of a message (1 on its first delivery).
-pub fn receive_count(message: &SqsMessage) -> u64 {
-    message
-        .attributes
-        .get("ApproximateReceiveCount")
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(1)
-}
-
-/// The visibility a failed message gets: a backoff for a retryable failure, none for a permanent one.
-pub fn retry_visibility(ctx: &Ingest, receive_count: u64, retryable: bool) -> Duration {
-    if !retryable {
-        return Duration::ZERO;
-    }
-    let count = u32::try_from(receive_count).unwrap_or(u32::MAX);
-    visibility_backoff(count, ctx.settings.retry_base, ctx.settings.retry_max)
-}
-
 /// Sets a failed message's visibility to its backoff and records what its failure means. A failed visibility
 /// change is not an error: the message still comes back, after the queue's timeout.
 async fn give_back(ctx: &Ingest, message: &SqsMessage, failure: &Failure, metrics: &Metrics) {
     let id = message.message_id.as_deref().unwrap_or_default();
     let receives = receive_count(message);
     metrics.count(metrics::RETRIES, 1);
-    if receives >= ctx.settings.max_receives {
+    if ctx.settings.redelivery().is_last(receives) {
         error!(messageId = %id, receives, reason = %failure.reason,
                "failed on its last receive; the queue moves it to the dead-letter queue");
         metrics.count(metrics::DEAD_LETTERED, 1);
@@ -124,27 +106,16 @@ async fn give_back(ctx: &Ingest, message: &SqsMessage, failure: &Failure, metric
     }
     // On its last receive the message is made visible at once: the queue moves it to the dead-letter queue when
     // it is next received, instead of after the visibility timeout.
-    let visibility = if receives >= ctx.settings.max_receives {
-        Duration::ZERO
-    } else {
-        retry_visibility(ctx, receives, failure.retryable)
-    };
+    let visibility = ctx
+        .settings
+        .redelivery()
+        .visibility(receives, failure.retryable);
     warn!(messageId = %id, receives, reason = %failure.reason, retry_in_secs = visibility.as_secs(),
           "message returned to the queue");
-    let Some(receipt) = message.receipt_handle.as_deref() else {
-        return;
-    };
-    if let Err(e) = ctx
-        .sqs
-        .change_message_visibility()
-        .queue_url(&ctx.settings.ingest_queue_url)
-        .receipt_handle(receipt)
-        .visibility_timeout(i32::try_from(visibility.as_secs()).unwrap_or(i32::MAX))
-        .send()
-        .await
+    let queue = &ctx.settings.ingest_queue_url;
+    if let Err(error) = creatoros_queue::set_visibility(&ctx.sqs, queue, message, visibility).await
     {
-        warn!(messageId = %id, error = %e.into_service_error(),
-              "visibility not changed; the message comes back after the queue's timeout");
+        warn!(messageId = %id, %error, "visibility not changed; the message comes back after the queue's timeout");
     }
 }
 
@@ -257,57 +228,5 @@ fn record_outcome(key: &str, outcome: &Outcome, metrics: &Metrics) {
             info!(key, importId = %import_id, outcome = ?outcome, "handled");
         }
         other => info!(key, outcome = ?other, "handled"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-    use crate::context::Settings;
-
-    fn ctx() -> Ingest {
-        let sdk = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        let mut settings = Settings::defaults("q".into());
-        settings.retry_base = Duration::from_secs(10);
-        settings.retry_max = Duration::from_secs(900);
-        Ingest {
-            repo: creatoros_store::TableRepo::new(
-                aws_sdk_dynamodb::Client::new(&sdk),
-                "t",
-                Default::default(),
-            ),
-            s3: aws_sdk_s3::Client::new(&sdk),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
-            settings,
-        }
-    }
-
-    #[test]
-    fn a_retry_backs_off_with_the_receive_count_and_a_permanent_failure_does_not_wait() {
-        let ctx = ctx();
-        for (receives, low, high) in [
-            (1, 5, 10),
-            (2, 10, 20),
-            (3, 20, 40),
-            (8, 450, 900),
-            (20, 450, 900),
-        ] {
-            let d = retry_visibility(&ctx, receives, true).as_secs();
-            assert!((low..=high).contains(&d), "receive {receives}: {d} s");
-        }
-        assert_eq!(retry_visibility(&ctx, 3, false), Duration::ZERO);
-    }
-
-    #[test]
-    fn the_receive_count_comes_from_the_message_attributes() {
-        let mut m = SqsMessage::default();
-        assert_eq!(receive_count(&m), 1, "absent: a first delivery");
-        m.attributes
-            .insert("ApproximateReceiveCount".into(), "4".into());
-        assert_eq!(receive_count(&m), 4);
     }
 }

@@ -35,6 +35,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How a failed message comes back: the retry backoff and the queue's receives.
+    pub fn redelivery(&self) -> creatoros_queue::Redelivery {
+        creatoros_queue::Redelivery {
+            base: self.retry_base,
+            max: self.retry_max,
+            max_receives: self.max_receives,
+        }
+    }
+
     /// From the environment: `CREATOROS_INSIGHTS_QUEUE_URL`; optional `CREATOROS_LEASE_SECS`,
     /// `CREATOROS_DERIVE_CONCURRENCY`, `CREATOROS_MAX_RECEIVES`, `CREATOROS_RETRY_BASE_SECONDS`,
     /// `CREATOROS_RETRY_MAX_SECONDS`.

@@ -14,9 +14,9 @@ use creatoros_model::contract::IndexName;
 use creatoros_model::entities::Schedule;
 use creatoros_model::ids::{Day, Month, WorkspaceId};
 use creatoros_model::stream_filter::{is_trigger, touched};
+use creatoros_queue::receive_count;
 use creatoros_rules::MonthData;
 use creatoros_runtime::metrics::{self, Metrics};
-use creatoros_store::retry::visibility_backoff;
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
@@ -513,41 +513,17 @@ async fn give_back(
     let id = message.message_id.as_deref().unwrap_or_default();
     let receives = receive_count(message);
     metrics.count(metrics::RETRIES, 1);
-    if receives >= ctx.settings.max_receives {
+    if ctx.settings.redelivery().is_last(receives) {
         error!(message_id = %id, receives, "failed on its last receive; the queue moves it to the dead-letter queue");
         metrics.count(metrics::DEAD_LETTERED, 1);
     }
     // On its last receive the message is made visible at once, so the queue moves it on without waiting.
-    let visibility = if retryable && receives < ctx.settings.max_receives {
-        let count = u32::try_from(receives).unwrap_or(u32::MAX);
-        visibility_backoff(count, ctx.settings.retry_base, ctx.settings.retry_max)
-    } else {
-        Duration::ZERO
-    };
-    let Some(receipt) = message.receipt_handle.as_deref() else {
-        return;
-    };
-    if let Err(e) = ctx
-        .sqs
-        .change_message_visibility()
-        .queue_url(&ctx.settings.insights_queue_url)
-        .receipt_handle(receipt)
-        .visibility_timeout(i32::try_from(visibility.as_secs()).unwrap_or(i32::MAX))
-        .send()
-        .await
+    let visibility = ctx.settings.redelivery().visibility(receives, retryable);
+    let queue = &ctx.settings.insights_queue_url;
+    if let Err(error) = creatoros_queue::set_visibility(&ctx.sqs, queue, message, visibility).await
     {
-        warn!(message_id = %id, error = %e.into_service_error(),
-              "visibility not changed; the message comes back after the queue's timeout");
+        warn!(message_id = %id, %error, "visibility not changed; the message comes back after the queue's timeout");
     }
-}
-
-/// `ApproximateReceiveCount` of an SQS message (1 on its first delivery).
-pub fn receive_count(message: &aws_lambda_events::event::sqs::SqsMessage) -> u64 {
-    message
-        .attributes
-        .get("ApproximateReceiveCount")
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(1)
 }
 
 /// Reads a notice's range back from the stream and adds its records' months to `work` under the message's id.

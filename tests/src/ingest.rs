@@ -10,9 +10,11 @@ use creatoros_model::entities::{Import, Lock, Metric};
 use creatoros_runners::queue::{run_until_idle, QueueRunner};
 use creatoros_stack::bootstrap::Provisioned;
 use creatoros_stack::resources::{self, Resources};
+use creatoros_store::retry::RetryPolicy;
 use creatoros_store::TableRepo;
 use serde_json::Value;
 
+use crate::faults::BatchFaults;
 use crate::LocalStack;
 
 /// Fresh resources with the ingest worker wired to them.
@@ -60,6 +62,25 @@ impl Drop for IngestHarness {
 }
 
 impl IngestHarness {
+    /// The worker's context with its table writes going through `faults`: the SDK's retries off and the
+    /// repository's cut to three quick attempts, so a fault that outlasts them reaches the handler in milliseconds.
+    pub fn ctx_with_faults(&self, faults: &BatchFaults) -> Ingest {
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&self.stack.sdk)
+                .interceptor(faults.clone())
+                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+                .build(),
+        );
+        let mut ctx = self.ctx.clone();
+        ctx.repo = TableRepo::new(client, &self.made.table, *self.ctx.repo.codec())
+            .with_retry_policy(RetryPolicy {
+                initial_delay: Duration::from_millis(5),
+                max_attempts: 3,
+                ..RetryPolicy::default()
+            });
+        ctx
+    }
+
     /// New resources named after `test`, with settings for fast tests (short deferrals, no stop margin).
     pub async fn new(test: &str) -> Self {
         Self::new_with(test, |_| {}).await

@@ -370,9 +370,6 @@ async fn rejects_file_neutralises_formulas_and_locates_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_message_that_can_succeed_later_comes_back() {
-    use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use creatoros_store::retry::RetryPolicy;
-    use creatoros_store::TableRepo;
     use creatoros_tests::faults::BatchFaults;
 
     let h = IngestHarness::new("poison").await;
@@ -426,19 +423,7 @@ async fn only_the_message_that_can_succeed_later_comes_back() {
     // DynamoDB throttles every batch write of ws-bad's items, past the SDK's and the repository's retries.
     let mut faults = BatchFaults::new(usize::MAX, 0, 0);
     faults.only_pk_containing = Some("ws-bad".into());
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&h.stack.sdk)
-            .interceptor(faults.clone())
-            .retry_config(RetryConfig::disabled())
-            .build(),
-    );
-    let mut ctx = h.ctx.clone();
-    ctx.repo =
-        TableRepo::new(client, &h.made.table, *h.ctx.repo.codec()).with_retry_policy(RetryPolicy {
-            initial_delay: Duration::from_millis(5),
-            max_attempts: 3,
-            ..RetryPolicy::default()
-        });
+    let ctx = h.ctx_with_faults(&faults);
     let metrics = creatoros_runtime::metrics::Metrics::new("ingest");
     let response = handler::handle(
         &ctx,

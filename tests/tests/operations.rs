@@ -8,14 +8,11 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use aws_sdk_dynamodb::config::retry::RetryConfig;
 use creatoros_ingest::handler;
 use creatoros_model::contract::schema::TTL_ATTRIBUTE;
 use creatoros_model::entities::ImportStatus;
 use creatoros_runtime::metrics::{self, Metrics};
 use creatoros_stack::resources;
-use creatoros_store::retry::RetryPolicy;
-use creatoros_store::TableRepo;
 use creatoros_tests::faults::BatchFaults;
 use creatoros_tests::ingest::IngestHarness;
 use creatoros_tests::pipeline::PipelineHarness;
@@ -203,19 +200,7 @@ async fn a_throttled_ingest_message_returns_after_its_backoff_not_the_visibility
 
     // DynamoDB throttles every batch write, past the SDK's and the repository's retries.
     let faults = BatchFaults::new(usize::MAX, 0, 0);
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&h.stack.sdk)
-            .interceptor(faults.clone())
-            .retry_config(RetryConfig::disabled())
-            .build(),
-    );
-    let mut throttled = h.ctx.clone();
-    throttled.repo =
-        TableRepo::new(client, &h.made.table, *h.ctx.repo.codec()).with_retry_policy(RetryPolicy {
-            initial_delay: Duration::from_millis(5),
-            max_attempts: 3,
-            ..RetryPolicy::default()
-        });
+    let throttled = h.ctx_with_faults(&faults);
     h.upload("imports/ws1/a.csv", canonical(10, 1)).await;
     let metrics = Metrics::new("ingest");
     let polled = h

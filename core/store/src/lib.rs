@@ -46,6 +46,25 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// The request's `ConditionExpression`, `ExpressionAttributeNames` and `ExpressionAttributeValues` (maps left
+    /// out when empty, which DynamoDB refuses).
+    fn into_request(
+        self,
+    ) -> (
+        String,
+        Option<std::collections::HashMap<String, String>>,
+        Option<SdkItem>,
+    ) {
+        let names = (!self.names.is_empty()).then(|| self.names.into_iter().collect());
+        let values = (!self.values.is_empty()).then(|| {
+            self.values
+                .into_iter()
+                .map(|(k, v)| (k, v.into()))
+                .collect()
+        });
+        (self.expression, names, values)
+    }
+
     /// The item does not exist yet (ElectroDB's `create`).
     pub fn absent() -> Self {
         Condition {
@@ -205,13 +224,11 @@ impl TableRepo {
             .table_name(&self.table)
             .set_item(Some(to_sdk(item)));
         if let Some(c) = condition {
-            request = request.condition_expression(c.expression);
-            for (k, v) in c.names {
-                request = request.expression_attribute_names(k, v);
-            }
-            for (k, v) in c.values {
-                request = request.expression_attribute_values(k, v.into());
-            }
+            let (expression, names, values) = c.into_request();
+            request = request
+                .condition_expression(expression)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values);
         }
         let result = request
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -308,19 +325,15 @@ impl TableRepo {
         let key = self.codec.primary_key(E::SCHEMA, composites)?;
         let described = describe_key(&key);
         let lookup = key.clone();
-        let mut request = self
+        let (expression, names, values) = condition.into_request();
+        let result = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(to_sdk(key)))
-            .condition_expression(condition.expression);
-        for (k, v) in condition.names {
-            request = request.expression_attribute_names(k, v);
-        }
-        for (k, v) in condition.values {
-            request = request.expression_attribute_values(k, v.into());
-        }
-        let result = request
+            .condition_expression(expression)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;

@@ -3,16 +3,13 @@
 //! The SDK already retries whole failed requests a few times; this policy covers what it cannot see, such as
 //! `UnprocessedItems` in a successful `BatchWriteItem` response, and throttling that outlasts the SDK's attempts.
 //! The exponential sequence (first delay, growth, cap, attempt count) comes from the `backon` crate's
-//! `ExponentialBuilder`; the jitter is drawn here from `rand` (randomised, so concurrent writers spread out), as is
-//! the jitter of [`visibility_backoff`], the delay before a failed queue message is received again.
+//! `ExponentialBuilder`; the jitter is drawn here from `rand` (randomised, so concurrent writers spread out). The
+//! delay before a failed queue message is received again is `creatoros-queue`'s.
 
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use rand::Rng;
-
-/// The longest visibility timeout SQS accepts (12 hours).
-pub const MAX_VISIBILITY: Duration = Duration::from_secs(43_200);
 
 /// Attempts per AWS request (the first one and its retries) for every client the workers and tools build: the
 /// SDK's standard retry mode (exponential backoff with jitter, throttling and transient errors retried), with more
@@ -20,6 +17,11 @@ pub const MAX_VISIBILITY: Duration = Duration::from_secs(43_200);
 /// attempts leave several percent of derivations failing (found by the fault suite), eight leave about one in a
 /// million.
 pub const SDK_MAX_ATTEMPTS: u32 = 8;
+
+/// The SDK configuration every worker and tool loads: the standard AWS environment, with [`sdk_retry`].
+pub fn sdk_config() -> aws_config::ConfigLoader {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(sdk_retry())
+}
 
 /// The retry configuration of [`SDK_MAX_ATTEMPTS`].
 pub fn sdk_retry() -> aws_sdk_dynamodb::config::retry::RetryConfig {
@@ -122,37 +124,6 @@ impl RetrySchedule {
         self.attempts += 1;
         Some(delay)
     }
-}
-
-/// How long a message that failed on its `receive_count`-th receive (1 for the first) stays invisible before the
-/// queue hands it out again: `base * 2^(receive_count - 1)`, capped at `max`, with equal jitter (half of that
-/// fixed, the other half drawn at random) so messages that failed together do not all come back together.
-///
-/// The result is in whole seconds, as `ChangeMessageVisibility` takes it (rounded up), at least 1 s and at most
-/// `max`, itself taken in whole seconds within 1 s..=12 h ([`MAX_VISIBILITY`]).
-pub fn visibility_backoff(receive_count: u32, base: Duration, max: Duration) -> Duration {
-    visibility_backoff_with(&mut rand::thread_rng(), receive_count, base, max)
-}
-
-/// [`visibility_backoff`] with the jitter source given (a seeded one makes it reproducible).
-pub fn visibility_backoff_with<R: Rng + ?Sized>(
-    rng: &mut R,
-    receive_count: u32,
-    base: Duration,
-    max: Duration,
-) -> Duration {
-    let ceiling_secs = max.as_secs().clamp(1, MAX_VISIBILITY.as_secs());
-    let ceiling_ms = u128::from(ceiling_secs) * 1000;
-    let doublings = receive_count.saturating_sub(1);
-    let exponential_ms = if doublings >= 64 {
-        u128::MAX
-    } else {
-        base.as_millis().saturating_mul(1u128 << doublings)
-    };
-    let capped_ms = exponential_ms.min(ceiling_ms) as u64;
-    let fixed_ms = capped_ms / 2;
-    let jittered_ms = fixed_ms + rng.gen_range(0..=capped_ms - fixed_ms);
-    Duration::from_secs(jittered_ms.div_ceil(1000).clamp(1, ceiling_secs))
 }
 
 #[cfg(test)]
@@ -302,99 +273,7 @@ mod tests {
         assert!(firsts.len() > 1, "20 schedules drew the same first delay");
     }
 
-    #[test]
-    fn visibility_doubles_per_receive_within_equal_jitter() {
-        let base = Duration::from_secs(30);
-        let max = Duration::from_secs(900);
-        let mut rng = StdRng::seed_from_u64(11);
-        for (count, full) in [
-            (1u64, 30u64),
-            (2, 60),
-            (3, 120),
-            (4, 240),
-            (5, 480),
-            (6, 900),
-            (20, 900),
-        ] {
-            for _ in 0..50 {
-                let d = visibility_backoff_with(&mut rng, count as u32, base, max).as_secs();
-                assert!(
-                    d >= full / 2 && d <= full,
-                    "receive {count}: {d} s not in {}..={full}",
-                    full / 2
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn visibility_is_never_zero_nor_past_the_sqs_limit() {
-        let mut rng = StdRng::seed_from_u64(5);
-        assert_eq!(
-            visibility_backoff_with(&mut rng, 1, Duration::ZERO, Duration::from_secs(60)).as_secs(),
-            1
-        );
-        assert_eq!(
-            visibility_backoff_with(&mut rng, 0, Duration::ZERO, Duration::ZERO).as_secs(),
-            1
-        );
-        assert_eq!(
-            visibility_backoff_with(
-                &mut rng,
-                3,
-                Duration::from_millis(100),
-                Duration::from_secs(60)
-            )
-            .as_secs(),
-            1,
-            "400 ms rounds up to a whole second"
-        );
-        for count in [40, 64, 65, 1_000, u32::MAX] {
-            let d = visibility_backoff_with(
-                &mut rng,
-                count,
-                Duration::from_secs(30),
-                Duration::from_secs(1 << 20),
-            );
-            assert!(
-                d <= MAX_VISIBILITY && d >= MAX_VISIBILITY / 2,
-                "receive {count}: {d:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn visibility_jitter_spreads_messages() {
-        let draws: std::collections::HashSet<_> = (0..20)
-            .map(|_| visibility_backoff(4, Duration::from_secs(30), Duration::from_secs(900)))
-            .collect();
-        assert!(
-            draws.len() > 1,
-            "20 failed messages drew the same visibility"
-        );
-    }
-
     proptest! {
-        #[test]
-        fn visibility_stays_within_its_bounds(
-            receive_count in any::<u32>(),
-            base_ms in 0u64..=100_000_000,
-            max_secs in 0u64..=1_000_000,
-            seed in any::<u64>(),
-        ) {
-            let mut rng = StdRng::seed_from_u64(seed);
-            let base = Duration::from_millis(base_ms);
-            let d = visibility_backoff_with(&mut rng, receive_count, base, Duration::from_secs(max_secs));
-            let ceiling = max_secs.clamp(1, MAX_VISIBILITY.as_secs());
-            prop_assert_eq!(d.subsec_nanos(), 0);
-            prop_assert!(d.as_secs() >= 1 && d.as_secs() <= ceiling, "{:?} past 1..={}", d, ceiling);
-            // At least the fixed half of the capped exponential delay.
-            let doublings = receive_count.saturating_sub(1);
-            let exponential_ms = if doublings >= 64 { u128::MAX } else { u128::from(base_ms) << doublings };
-            let full_ms = exponential_ms.min(u128::from(ceiling) * 1000);
-            prop_assert!(u128::from(d.as_secs()) * 1000 >= full_ms / 2, "{:?} below half of {} ms", d, full_ms);
-        }
-
         #[test]
         fn retry_delays_stay_under_the_jittered_cap(
             initial_ms in 1u64..=10_000,

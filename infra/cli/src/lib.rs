@@ -271,8 +271,7 @@ enum QueueName {
 /// Runs the CLI; the caller prints the error as one line and exits non-zero.
 pub async fn run() -> Result<(), CliError> {
     let cli = Cli::parse();
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(creatoros_store::retry::sdk_retry());
+    let mut loader = creatoros_store::retry::sdk_config();
     if let Some(p) = &cli.profile {
         loader = loader.profile_name(p);
     }

@@ -4,14 +4,11 @@
 //! them. The only local difference applied here: S3 uses path-style addressing, which moto needs and real S3
 //! accepts.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 
 /// The shared SDK configuration, loaded once, with the workers' retry configuration.
 pub async fn load() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(creatoros_store::retry::sdk_retry())
-        .load()
-        .await
+    creatoros_store::retry::sdk_config().load().await
 }
 
 /// A DynamoDB client.
