@@ -2,6 +2,7 @@
 //! and write it back as insights and tasks under the same workspace keys.
 //!
 //! - [`invocation`]: which event source invoked the function, typed;
+//! - [`commands`]: what the insights queue carries (commands and stream failure notices), read once, typed;
 //! - [`handler`]: DynamoDB stream batches and SQS `rederive` commands, coalesced to one derivation per
 //!   (workspace, month), answering with per-record / per-message failures;
 //! - [`derive`]: one month's derivation: read, run the rules (`creatoros_rules`), write only the
@@ -12,6 +13,7 @@
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
+pub mod commands;
 pub mod context;
 pub mod derive;
 pub mod handler;

@@ -2,6 +2,9 @@
 //! reason), every IAM statement names its actions and resources, buckets and queues are encrypted, buckets
 //! block public access, every bucket and queue policy refuses plain HTTP, every dead-letter queue has an alarm on
 //! its depth, and the workers get exactly the permissions they use.
+//!
+//! Over 600 lines: the IAM statement checker and the policy walk are most of it, and they are checked here too
+//! (`the_statement_checker_rejects_broad_statements`).
 
 #[path = "support/template.rs"]
 mod support;

@@ -13,6 +13,8 @@
 //!   hour can be judged in the creator's time zone later.
 //! - File names often carry the period an export covers (`…_20211101_20211201_en.csv`,
 //!   `Content 2025-06-13_2026-06-12 Channel.zip`, `…_content_1742193384396.xls`): [`period_in_name`].
+//!
+//! Over 600 lines with its tests (the code is about 550): each date shape sits with the cases that pin it.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month as TimeMonth, OffsetDateTime};

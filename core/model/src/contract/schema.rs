@@ -2,6 +2,9 @@
 //!
 //! Everything that builds or reads a key looks the composites up here, so an index changes in exactly one place
 //! on each side of the language boundary; `tests/` checks that both sides still describe the same model.
+//!
+//! Longer than most files on purpose: it is the whole table as data, entity by entity in `model.mjs`'s order, so
+//! the two can be read side by side; splitting it would split that comparison.
 
 /// The service name ElectroDB puts at the start of every partition key.
 pub const SERVICE: &str = "creatoros";
