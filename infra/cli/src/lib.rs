@@ -405,7 +405,7 @@ async fn demo_command(
     let workspaces = demo::upload_samples(&aws::s3(sdk), &bucket, &samples).await?;
     println!(
         "\n2. Uploaded the exports in {} to s3://{bucket}/imports/<workspace>/",
-        samples.display()
+        samples.canonicalize().unwrap_or(samples).display()
     );
 
     let mut p = pipeline(sdk, checkpoints).await?;

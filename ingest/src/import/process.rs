@@ -13,7 +13,7 @@ use creatoros_formats::export::{PartInfo, Upload};
 use creatoros_formats::rejects::RejectsWriter;
 use creatoros_formats::rows::{RejectedRow, RowOutcome};
 use creatoros_formats::FileError;
-use creatoros_model::contract::Item;
+use creatoros_model::contract::{Item, KeyCodec};
 use creatoros_model::entities::{Import, RowError};
 use creatoros_model::ids::timestamp::iso_millis;
 use creatoros_model::ids::{Day, Month};
@@ -127,55 +127,13 @@ pub(super) async fn process(
                 }
             }
             ReadEvent::Chunk { rows, end } => {
-                let provenance = provenance(record);
-                let part_name = current.as_ref().and_then(|p| p.name.clone());
-                let mut items: Vec<Item> = Vec::with_capacity(rows.len());
-                for row in rows {
-                    // An item the contract refuses is the row's fault, reported like any rejected row.
-                    let encoded = match row {
-                        RowOutcome::Metric(m) => {
-                            record.rows_seen += 1;
-                            let (post_id, _planned) = linker.resolve(&m.post);
-                            let metric = metric_of(&m, &record.workspace_id, post_id, &provenance);
-                            Some((m.line, m.date.month(), ctx.repo.codec().encode(&metric)))
-                        }
-                        RowOutcome::Daily(d) => {
-                            record.rows_seen += 1;
-                            let post_id = d.post.as_ref().map(|p| linker.resolve(p).0);
-                            let daily = daily_of(&d, &record.workspace_id, post_id, &provenance);
-                            Some((d.line, d.day.month(), ctx.repo.codec().encode(&daily)))
-                        }
-                        RowOutcome::Rejected(r) => {
-                            record.rows_seen += 1;
-                            reject(record, &mut part, &r)?;
-                            None
-                        }
-                        RowOutcome::Note(note) => {
-                            add_note(record, part_name.as_deref(), &note);
-                            None
-                        }
-                        RowOutcome::Skipped => None,
-                    };
-                    match encoded {
-                        Some((_, month, Ok(item))) => {
-                            months.insert(month);
-                            items.push(item);
-                        }
-                        Some((line, _, Err(e))) => {
-                            let r = RejectedRow {
-                                error: RowError {
-                                    part: part_name.clone(),
-                                    line,
-                                    column: None,
-                                    reason: format!("cannot be stored: {e}"),
-                                },
-                                cells: Vec::new(),
-                            };
-                            reject(record, &mut part, &r)?;
-                        }
-                        None => {}
-                    }
-                }
+                let rows_of = ChunkRows {
+                    codec: ctx.repo.codec(),
+                    linker: &linker,
+                    provenance: provenance(record),
+                    part: current.as_ref().and_then(|p| p.name.clone()),
+                };
+                let items = rows_of.items(rows, record, &mut part, &mut months)?;
                 record.rows_written += items.len() as u64;
                 stats += writer.write(items).await?;
                 since_checkpoint += 1;
@@ -271,6 +229,76 @@ pub(super) async fn process(
     info!(import = %record.import_id, written = stats.written, unchanged = stats.unchanged,
           superseded = stats.superseded, "item writes");
     Ok(end)
+}
+
+/// What a chunk's rows become items with: the codec, the post links, the provenance every item carries, and the
+/// part (sheet, zip entry) the rows come from.
+struct ChunkRows<'a> {
+    codec: &'a KeyCodec,
+    linker: &'a Linker,
+    provenance: Provenance,
+    part: Option<String>,
+}
+
+impl ChunkRows<'_> {
+    /// The items of `rows`, with the months they touch added to `months`. Rejected rows, and rows the contract
+    /// refuses to store (reported like any rejected row: it is the row's fault), are counted on the record and
+    /// added to the rejects `part`; notes go to the record.
+    fn items(
+        &self,
+        rows: Vec<RowOutcome>,
+        record: &mut Import,
+        part: &mut RejectsWriter<Vec<u8>>,
+        months: &mut BTreeSet<Month>,
+    ) -> Result<Vec<Item>, ImportError> {
+        let mut items: Vec<Item> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let encoded = match row {
+                RowOutcome::Metric(m) => {
+                    record.rows_seen += 1;
+                    let (post_id, _planned) = self.linker.resolve(&m.post);
+                    let metric = metric_of(&m, &record.workspace_id, post_id, &self.provenance);
+                    Some((m.line, m.date.month(), self.codec.encode(&metric)))
+                }
+                RowOutcome::Daily(d) => {
+                    record.rows_seen += 1;
+                    let post_id = d.post.as_ref().map(|p| self.linker.resolve(p).0);
+                    let daily = daily_of(&d, &record.workspace_id, post_id, &self.provenance);
+                    Some((d.line, d.day.month(), self.codec.encode(&daily)))
+                }
+                RowOutcome::Rejected(r) => {
+                    record.rows_seen += 1;
+                    reject(record, part, &r)?;
+                    None
+                }
+                RowOutcome::Note(note) => {
+                    add_note(record, self.part.as_deref(), &note);
+                    None
+                }
+                RowOutcome::Skipped => None,
+            };
+            match encoded {
+                Some((_, month, Ok(item))) => {
+                    months.insert(month);
+                    items.push(item);
+                }
+                Some((line, _, Err(e))) => {
+                    let r = RejectedRow {
+                        error: RowError {
+                            part: self.part.clone(),
+                            line,
+                            column: None,
+                            reason: format!("cannot be stored: {e}"),
+                        },
+                        cells: Vec::new(),
+                    };
+                    reject(record, part, &r)?;
+                }
+                None => {}
+            }
+        }
+        Ok(items)
+    }
 }
 
 /// Counts a rejected row, keeps it among the first errors, and adds it to the rejects file's current part.
