@@ -16,7 +16,7 @@
 //! | `title_feature` | titles with a question / a number / many words go with better (worse) results | mean log engagement rate with the feature against without | ≥ 20 titled posts, ≥ 5 on each side, ≥ 3 new this month | two-sided Welch t; effect ≥ 1.25× | write more (fewer) such titles |
 //! | `trend` | this month's posts engage / reach more or less than the two months before | mean log engagement rate, and log audience at 7 days, posts published this month against earlier ones | ≥ 5 this month, ≥ 10 before | two-sided Welch t; effect ≥ 1.25× | review what changed (down) |
 //! | `follower_growth` | the account gains followers faster / slower than before | mean daily net followers from the account's own daily series | ≥ 14 days this month, ≥ 28 before | Welch t test on days; ≥ 0.5 a day apart | review what changed (slower) |
-//! | `posting_gap` | no post for longer than the plan's cadence allows | the longest gap between posts the exports saw, against 7 / cadence days | a plan with a cadence for the platform | a fact: the gap is ≥ 2 intervals and ≥ 7 days | plan the next post |
+//! | `posting_gap` | no post for longer than the plan's cadence allows | the longest gap between posts the exports saw, against the planned interval (days in the month / cadence) | a plan with a cadence for the platform | a fact: the gap is ≥ 2 intervals and ≥ 7 days | plan the next post |
 //! | `missing_metrics` | planned posts published ≥ 3 days ago have no metrics | the app's published posts without any snapshot | one such post | a fact | add the metrics |
 //!
 //! Tests are two-sided unless the rule speaks of one direction only; all of a month's tests pass Benjamini–
